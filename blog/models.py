@@ -1,0 +1,246 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from blog import discussion, markup
+
+
+def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
+    """Slugify `text` (keeping Japanese characters) and make it unique for `model`."""
+    base = slugify(text, allow_unicode=True)[: max_length - 8].strip("-") or "post"
+    candidate, n = base, 1
+    others = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while others.filter(slug=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Category, self.name, max_length=100)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:category", kwargs={"slug": self.slug})
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, max_length=100)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:tag", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self) -> "PostQuerySet":
+        """Posts a reader may see: published, with a publish date that has come."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self) -> "PostQuerySet":
+        """Published posts with what a list of posts shows, in a fixed number of queries."""
+        return (
+            self.published()
+            .select_related("author", "category")
+            .prefetch_related("tags")
+            .annotate(**discussion.count_annotations())
+            .defer("body", "body_html")
+        )
+
+    def search(self, query: str) -> "PostQuerySet":
+        """Posts whose title or text contains every word of `query`.
+
+        Substring matching needs no word boundaries, so it works for Japanese,
+        which has no spaces between words, as well as for English.
+        """
+        condition = Q()
+        for word in query.split()[:10]:
+            condition &= Q(title__icontains=word) | Q(body_text__icontains=word)
+        return self.filter(condition)
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    class Format(models.TextChoices):
+        MARKDOWN = "markdown", _("Markdown")
+        HTML = "html", _("HTML")
+
+    title = models.CharField(_("title"), max_length=255)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text=_(
+            "Part of the permalink. Japanese characters are kept. Changing it breaks links."
+        ),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="posts")
+    body_format = models.CharField(
+        _("format"), max_length=10, choices=Format.choices, default=Format.MARKDOWN
+    )
+    body = models.TextField(_("body"))
+    excerpt = models.TextField(
+        _("excerpt"),
+        blank=True,
+        help_text=_("Shown on the index and in feeds. Left empty, the start of the body is used."),
+    )
+    body_html = models.TextField(editable=False, default="")
+    body_text = models.TextField(editable=False, default="")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publish date"),
+        default=timezone.now,
+        help_text=_("A date in the future schedules the post."),
+    )
+    comments_enabled = models.BooleanField(_("comments enabled"), default=True)
+    pings_enabled = models.BooleanField(_("pings enabled"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [
+            models.Index(fields=["status", "published_at", "id"], name="post_status_pub_idx"),
+            models.Index(fields=["category", "status", "published_at"], name="post_cat_pub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+        self.body_html = markup.render_body(self.body, self.body_format)
+        self.body_text = markup.plain_text(self.body_html)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        local = timezone.localtime(self.published_at)
+        return reverse(
+            "blog:post",
+            kwargs={
+                "year": local.year,
+                "month": f"{local.month:02d}",
+                "day": f"{local.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def is_published(self) -> bool:
+        """Return True if readers may see the post (the rule of `PostQuerySet.published`)."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    @property
+    def local_date(self):
+        return timezone.localtime(self.published_at).date()
+
+    @property
+    def summary(self) -> str:
+        """The excerpt, or the start of the body as plain text."""
+        if self.excerpt:
+            return self.excerpt
+        return markup.truncate_text(self.body_text, 200)
+
+    def discussion_closes_at(self):
+        days = settings.KIJI_CLOSE_DISCUSSION_AFTER_DAYS
+        return self.published_at + timedelta(days=days) if days else None
+
+    def _discussion_open(self, enabled: bool) -> bool:
+        if not enabled or not self.is_published():
+            return False
+        closes_at = self.discussion_closes_at()
+        return closes_at is None or timezone.now() < closes_at
+
+    @property
+    def comments_open(self) -> bool:
+        """The one rule for accepting comments: published, enabled, not past the closing age."""
+        return self._discussion_open(self.comments_enabled)
+
+    @property
+    def pings_open(self) -> bool:
+        """The one rule for accepting TrackBack, Pingback and Webmention."""
+        return self._discussion_open(self.pings_enabled)
+
+    def get_previous_published(self):
+        """The published post just before this one, by one indexed query."""
+        return (
+            Post.objects.published()
+            .filter(
+                Q(published_at__lt=self.published_at)
+                | Q(published_at=self.published_at, id__lt=self.id)
+            )
+            .only("title", "slug", "published_at")
+            .order_by("-published_at", "-id")
+            .first()
+        )
+
+    def get_next_published(self):
+        """The published post just after this one, by one indexed query."""
+        return (
+            Post.objects.published()
+            .filter(
+                Q(published_at__gt=self.published_at)
+                | Q(published_at=self.published_at, id__gt=self.id)
+            )
+            .only("title", "slug", "published_at")
+            .order_by("published_at", "id")
+            .first()
+        )

@@ -1,0 +1,142 @@
+from django.conf import settings
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
+
+from blog.models import Category, Post, Tag
+
+
+class PublishedPostsMixin:
+    """Serve readers only published posts, with what a list shows, paginated."""
+
+    date_field = "published_at"
+    allow_empty = True
+    context_object_name = "posts"
+
+    def get_paginate_by(self, queryset) -> int:
+        return settings.KIJI_POSTS_PER_PAGE
+
+    def get_queryset(self):
+        return Post.objects.for_listing()
+
+
+class PostIndexView(PublishedPostsMixin, ListView):
+    template_name = "blog/post_index.html"
+
+
+class PostDetailView(DetailView):
+    """A post at its permalink; staff may preview drafts and scheduled posts."""
+
+    context_object_name = "post"
+
+    def get_queryset(self):
+        posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
+        return posts.select_related("author", "category").prefetch_related("tags")
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if iri_to_uri(request.path) != canonical:
+            # The slug identifies the post; an old or mistyped date moves to the permalink.
+            return HttpResponsePermanentRedirect(canonical)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs) -> dict:
+        post = self.object
+        related = Post.objects.none()
+        if post.category_id:
+            related = (
+                Post.objects.published()
+                .filter(category_id=post.category_id)
+                .exclude(pk=post.pk)
+                .only("title", "slug", "published_at")[:10]
+            )
+        return super().get_context_data(
+            previous_post=post.get_previous_published(),
+            next_post=post.get_next_published(),
+            related_posts=related,
+            is_preview=not post.is_published(),
+            **kwargs,
+        )
+
+
+class CategoryPostsView(PublishedPostsMixin, ListView):
+    template_name = "blog/category_detail.html"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(category=self.category)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagPostsView(PublishedPostsMixin, ListView):
+    template_name = "blog/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class PostMonthArchiveView(PublishedPostsMixin, MonthArchiveView):
+    month_format = "%m"
+    allow_empty = False
+    template_name = "blog/post_archive_month.html"
+
+
+class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
+    """The months of a year that have posts, each with its number of posts."""
+
+    make_object_list = False
+    template_name = "blog/post_archive_year.html"
+
+    def get_paginate_by(self, queryset) -> None:
+        return None
+
+    def get_context_data(self, **kwargs) -> dict:
+        year = int(self.get_year())
+        months = [m for m in month_counts() if m["month"].year == year]
+        if not months:
+            raise Http404
+        return super().get_context_data(months=months, **kwargs)
+
+
+def month_counts() -> list[dict]:
+    """Every month with published posts, newest first, with its count (one query)."""
+    from django.db.models import Count
+
+    return list(
+        Post.objects.published()
+        .annotate(month=TruncMonth("published_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+
+
+class SearchView(PublishedPostsMixin, ListView):
+    template_name = "blog/search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        if not self.query:
+            return Post.objects.none()
+        return super().get_queryset().search(self.query)
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "robots.txt", content_type="text/plain; charset=utf-8")

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from blog.sitemaps import sitemaps
+from blog.views import robots_txt
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("robots.txt", robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": sitemaps},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("comments/", include("comments.urls")),
+    path("trackback/", include("trackbacks.urls")),
+    path("", include("blog.urls")),
+]

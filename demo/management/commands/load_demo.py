@@ -1,0 +1,65 @@
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from blog.models import Category, Post, Tag
+from demo import content
+
+
+class Command(BaseCommand):
+    help = "Load demo posts and an admin account for a local Kiji (safe to run again)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--username", default="admin")
+
+    @transaction.atomic
+    def handle(self, *args, username: str, **options) -> None:
+        author = self.demo_admin(username)
+        categories = {
+            c["slug"]: Category.objects.get_or_create(slug=c["slug"], defaults=c)[0]
+            for c in content.CATEGORIES
+        }
+        now = timezone.now()
+        created = 0
+        for item in content.POSTS:
+            if Post.objects.filter(slug=item["slug"]).exists():
+                continue
+            post = Post.objects.create(
+                slug=item["slug"],
+                title=item["title"],
+                body=item["body"],
+                author=author,
+                category=categories[item["category"]],
+                status=item.get("status", Post.Status.PUBLISHED),
+                published_at=now - timedelta(days=item["days_ago"], hours=3),
+            )
+            post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in item["tags"])
+            created += 1
+        self.stdout.write(self.style.SUCCESS(f"Demo content: {created} posts created."))
+
+    def demo_admin(self, username: str):
+        """Create the demo admin with a random password, printed once; never reset one."""
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "is_superuser": True, "first_name": "Kiji"},
+        )
+        if created:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+            self.stdout.write(
+                self.style.WARNING(
+                    "Admin login for this local demo: http://127.0.0.1:8000/admin/  "
+                    f"user: {username}  password: {password}"
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Admin user '{username}' already exists (its password was printed when it "
+                f"was created; `python manage.py changepassword {username}` sets a new one)."
+            )
+        return user

@@ -1,0 +1,120 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from blog.models import Post
+from tests.factories import make_category, make_post
+
+pytestmark = pytest.mark.django_db
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def test_published_excludes_drafts_and_scheduled_posts():
+    visible = make_post("Visible")
+    make_post("Draft", status=Post.Status.DRAFT)
+    make_post("Scheduled", published_at=timezone.now() + timedelta(hours=1))
+
+    assert list(Post.objects.published()) == [visible]
+    assert visible.is_published()
+
+
+def test_is_published_agrees_with_the_queryset_rule():
+    posts = [
+        make_post(status=Post.Status.DRAFT),
+        make_post(published_at=timezone.now() + timedelta(minutes=5)),
+        make_post(),
+    ]
+    published = set(Post.objects.published())
+    for post in posts:
+        assert post.is_published() == (post in published)
+
+
+def test_slug_keeps_japanese_characters_and_is_unique():
+    first = make_post("京都の古本屋")
+    second = make_post("京都の古本屋")
+
+    assert first.slug == "京都の古本屋"
+    assert second.slug == "京都の古本屋-2"
+
+
+def test_permalink_is_stable_when_the_title_changes():
+    post = make_post("Original title")
+    url = post.get_absolute_url()
+
+    post.title = "A better title"
+    post.save()
+
+    assert post.get_absolute_url() == url
+
+
+def test_permalink_uses_the_blog_local_date_just_after_midnight():
+    # 00:30 in Tokyo on 1 January is 15:30 UTC on 31 December.
+    post = make_post("New year", published_at=datetime(2024, 1, 1, 0, 30, tzinfo=TOKYO))
+
+    assert post.published_at.astimezone(ZoneInfo("UTC")).day == 31
+    assert post.get_absolute_url() == f"/2024/01/01/{post.slug}/"
+
+
+def test_markdown_body_is_rendered_and_sanitised_on_save():
+    post = make_post(body="**bold** <script>alert(1)</script> [x](javascript:alert(1))")
+
+    assert "<strong>bold</strong>" in post.body_html
+    assert "<script" not in post.body_html
+    assert "javascript:" not in post.body_html
+    assert "bold" in post.body_text
+
+
+def test_html_body_keeps_safe_markup_and_drops_event_handlers():
+    post = make_post(body_format=Post.Format.HTML, body='<p onclick="x()">Hi <em>there</em></p>')
+
+    assert post.body_html == "<p>Hi <em>there</em></p>"
+
+
+def test_previous_and_next_skip_unpublished_posts():
+    now = timezone.now()
+    older = make_post("Older", published_at=now - timedelta(days=3))
+    make_post("Hidden draft", published_at=now - timedelta(days=2), status=Post.Status.DRAFT)
+    middle = make_post("Middle", published_at=now - timedelta(days=1))
+    make_post("Scheduled", published_at=now + timedelta(days=1))
+
+    assert middle.get_previous_published() == older
+    assert middle.get_next_published() is None
+    assert older.get_next_published() == middle
+    assert older.get_previous_published() is None
+
+
+def test_previous_and_next_order_posts_with_the_same_date_by_id():
+    when = timezone.now() - timedelta(days=1)
+    first, second = make_post("A", published_at=when), make_post("B", published_at=when)
+
+    assert first.get_next_published() == second
+    assert second.get_previous_published() == first
+
+
+def test_search_matches_japanese_substrings_and_every_english_word():
+    kyoto = make_post("京都の古本屋を歩く", body="寺町通りの古本屋。")
+    english = make_post("Long posts", body="Why I still write long posts and letters.")
+    make_post("下書き", body="古本", status=Post.Status.DRAFT)
+
+    assert list(Post.objects.published().search("古本")) == [kyoto]
+    assert list(Post.objects.published().search("write letters")) == [english]
+    assert list(Post.objects.published().search("write 古本")) == []
+
+
+def test_discussion_closes_after_the_configured_age(settings):
+    settings.KIJI_CLOSE_DISCUSSION_AFTER_DAYS = 30
+    fresh = make_post(published_at=timezone.now() - timedelta(days=29))
+    old = make_post(published_at=timezone.now() - timedelta(days=31))
+    closed = make_post(comments_enabled=False, pings_enabled=False)
+    draft = make_post(status=Post.Status.DRAFT)
+
+    assert fresh.comments_open and fresh.pings_open
+    assert not old.comments_open and not old.pings_open
+    assert not closed.comments_open and not closed.pings_open
+    assert not draft.comments_open
+
+
+def test_category_slug_is_made_from_its_name():
+    assert make_category("日記").slug == "日記"

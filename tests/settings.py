@@ -1,0 +1,20 @@
+"""Settings for the test run: the real `config.settings`, with test environment defaults.
+
+The suite runs with production settings (DEBUG off). Only what needs a real
+HTTPS front end or collected static files is relaxed, through the same
+environment variables an operator would use.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-" + "k" * 50)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("STATICFILES_MANIFEST", "false")
+os.environ.setdefault("TIME_ZONE", "Asia/Tokyo")
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Static files come from the app folders (no collectstatic before tests).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

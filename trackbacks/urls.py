@@ -1,0 +1,2 @@
+app_name = "trackbacks"
+urlpatterns: list = []
