@@ -19,7 +19,7 @@ class PostAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "body_format", "body", "excerpt"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "author", "category", "tags"]}),
-        (_("Discussion"), {"fields": ["comments_enabled", "pings_enabled"]}),
+        (_("Discussion"), {"fields": ["comments_enabled", "pings_enabled", "ping_urls"]}),
     ]
 
     def get_changeform_initial_data(self, request) -> dict:

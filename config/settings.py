@@ -207,3 +207,20 @@ KIJI_POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=10)
 KIJI_FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 # Comments and pings close this many days after a post is published (0: never).
 KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", default=0)
+
+# KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
+# ------------------------------------------------------------------------------
+# Send pings to the pages a published post links to and to its listed TrackBack URLs.
+TRACKBACKS_SEND_PINGS = env.bool("TRACKBACKS_SEND_PINGS", default=True)
+TRACKBACKS_SEND_MAX_ATTEMPTS = env.int("TRACKBACKS_SEND_MAX_ATTEMPTS", default=4)
+# First retry delay in seconds; each further retry waits four times longer.
+TRACKBACKS_SEND_RETRY_DELAY = env.int("TRACKBACKS_SEND_RETRY_DELAY", default=600)
+# The outgoing fetcher (discovery, sending, source verification).
+TRACKBACKS_FETCH_TIMEOUT = env.float("TRACKBACKS_FETCH_TIMEOUT", default=10.0)
+TRACKBACKS_FETCH_MAX_BYTES = env.int("TRACKBACKS_FETCH_MAX_BYTES", default=1_000_000)
+TRACKBACKS_FETCH_MAX_REDIRECTS = env.int("TRACKBACKS_FETCH_MAX_REDIRECTS", default=5)
+TRACKBACKS_FETCH_ALLOWED_PORTS = env.list(
+    "TRACKBACKS_FETCH_ALLOWED_PORTS", cast=int, default=[80, 443]
+)
+# Dangerous: lets strangers' URLs reach this machine. Only for tests on 127.0.0.1.
+TRACKBACKS_FETCH_ALLOW_LOOPBACK = env.bool("TRACKBACKS_FETCH_ALLOW_LOOPBACK", default=False)

@@ -1,0 +1,113 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from blog.models import Post
+from trackbacks.models import OutgoingPing
+
+
+def _queue_sending(post_ids) -> None:
+    from trackbacks.tasks import send_post_pings
+
+    for post_id in set(post_ids):
+        transaction.on_commit(lambda post_id=post_id: send_post_pings.enqueue(post_id))
+
+
+class OutgoingPingInline(admin.TabularInline):
+    """The outcome of each ping the post sent, on the post's admin page."""
+
+    model = OutgoingPing
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = _("pings sent for this post")
+    fields = ["target_url", "kind", "status", "attempts", "message", "next_attempt_at", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutgoingPing)
+class OutgoingPingAdmin(admin.ModelAdmin):
+    list_display = [
+        "target_url",
+        "post",
+        "kind",
+        "status",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "kind", "origin"]
+    list_select_related = ["post"]
+    search_fields = ["target_url", "endpoint_url", "post__title"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "post",
+        "target_url",
+        "origin",
+        "kind",
+        "endpoint_url",
+        "status",
+        "attempts",
+        "message",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(permissions=["change"], description=_("Retry the selected failed pings now"))
+    def retry_now(self, request, queryset) -> None:
+        retry = queryset.filter(status__in=[OutgoingPing.Status.RETRY, OutgoingPing.Status.FAILED])
+        post_ids = list(retry.values_list("post_id", flat=True))
+        updated = retry.update(
+            status=OutgoingPing.Status.WAITING,
+            attempts=0,
+            next_attempt_at=None,
+            updated_at=timezone.now(),
+        )
+        _queue_sending(post_ids)
+        self.message_user(
+            request,
+            ngettext("%d ping queued again.", "%d pings queued again.", updated) % updated,
+            messages.SUCCESS,
+        )
+
+
+def _post_admin_with_pings():
+    """Extend whichever admin is registered for Post (blog's, or another app's extension)."""
+    base = type(admin.site.get_model_admin(Post))
+
+    class PostAdmin(base):
+        inlines = [*base.inlines, OutgoingPingInline]
+        actions = [*(base.actions or []), "send_pings"]
+
+        @admin.action(permissions=["change"], description=_("Send pings for selected posts"))
+        def send_pings(self, request, queryset) -> None:
+            post_ids = list(
+                queryset.filter(status=Post.Status.PUBLISHED).values_list("pk", flat=True)
+            )
+            _queue_sending(post_ids)
+            self.message_user(
+                request,
+                ngettext("Pings queued for %d post.", "Pings queued for %d posts.", len(post_ids))
+                % len(post_ids),
+                messages.SUCCESS,
+            )
+
+    PostAdmin.__name__ = base.__name__
+    PostAdmin.__module__ = __name__
+    return PostAdmin
+
+
+PostAdmin = _post_admin_with_pings()
+admin.site.unregister(Post)
+admin.site.register(Post, PostAdmin)
