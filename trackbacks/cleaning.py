@@ -37,8 +37,8 @@ def truncate(value: str, limit: int) -> str:
 
 def clean_text(value: str, limit: int) -> str:
     """A ping field as safe plain text of at most `limit` characters."""
-    value = unicodedata.normalize("NFC", value)
-    value = strip_html(value)
-    value = _CONTROLS.sub("", value)
+    value = _CONTROLS.sub("", unicodedata.normalize("NFC", value))
+    # Again after resolving entities: `&#7;` must not bring a control character back.
+    value = _CONTROLS.sub("", strip_html(value))
     value = _SPACE.sub(" ", value).strip()
     return truncate(value, limit)
