@@ -45,9 +45,9 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-messages: install-test
-	cd blog && ../$(BIN)/python ../manage.py makemessages -l ja
-	$(BIN)/python manage.py compilemessages
+messages: install-test .env
+	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
