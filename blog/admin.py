@@ -121,9 +121,7 @@ class PostCountAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(
-                published_posts=Count("posts", filter=Q(posts__in=Post.objects.published()))
-            )
+            .annotate(published_posts=Count("posts", filter=Q(posts__in=Post.objects.published())))
         )
 
     @admin.display(description=_("published posts"), ordering="published_posts")
