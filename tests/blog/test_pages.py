@@ -281,3 +281,19 @@ def test_every_reader_page_takes_a_fixed_number_of_queries(client, n_posts, page
 
     assert response.status_code == 200
     assert len(queries) == EXPECTED_QUERIES[page_type], [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize(("url", "status"), [("/robots.txt", 200), ("/no/such/page/", 404)])
+def test_robots_and_not_found_pages_need_no_queries(client, django_assert_num_queries, url, status):
+    with django_assert_num_queries(0):
+        assert client.get(url).status_code == status
+
+
+def test_not_found_page_offers_search_and_is_not_indexed(client):
+    response = client.get("/category/no-such/")
+    page = outline(response)
+
+    assert response.status_code == 404
+    assert page.meta["robots"] == "noindex"
+    assert page.tags.count("h1") == 1
+    assert 'action="/search/"' in response.content.decode()
