@@ -99,6 +99,10 @@ class PostMonthArchiveView(PublishedPostsMixin, MonthArchiveView):
     allow_empty = False
     template_name = "blog/post_archive_month.html"
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list:
+        """The page lists posts, not days: skip the query for the days that have posts."""
+        return []
+
 
 class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
     """The months of a year that have posts, each with its number of posts."""
