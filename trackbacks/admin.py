@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -15,19 +17,41 @@ def _queue_sending(post_ids) -> None:
         transaction.on_commit(lambda post_id=post_id: send_post_pings.enqueue(post_id))
 
 
-class OutgoingPingInline(admin.TabularInline):
-    """The outcome of each ping the post sent, on the post's admin page."""
-
-    model = OutgoingPing
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name_plural = _("pings sent for this post")
-    fields = ["target_url", "kind", "status", "attempts", "message", "next_attempt_at", "sent_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+def ping_outcomes_table(post: Post) -> str:
+    """The outcome of each ping the post sent, for the post's admin page (one query)."""
+    pings = list(post.outgoing_pings.all())
+    if not pings:
+        return _("No pings yet: they are sent in the background once the post is published.")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                ping.target_url,
+                ping.get_kind_display() or "-",
+                ping.get_status_display(),
+                ping.attempts,
+                ping.message or "-",
+                date_format(
+                    timezone.localtime(ping.sent_at or ping.next_attempt_at), "DATETIME_FORMAT"
+                )
+                if (ping.sent_at or ping.next_attempt_at)
+                else "-",
+            )
+            for ping in pings
+        ),
+    )
+    return format_html(
+        '<table class="ping-outcomes"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+        "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+        _("target"),
+        _("protocol"),
+        _("status"),
+        _("attempts"),
+        _("last message"),
+        _("sent / next attempt"),
+        rows,
+    )
 
 
 @admin.register(OutgoingPing)
@@ -87,8 +111,20 @@ def _post_admin_with_pings():
     base = type(admin.site.get_model_admin(Post))
 
     class PostAdmin(base):
-        inlines = [*base.inlines, OutgoingPingInline]
         actions = [*(base.actions or []), "send_pings"]
+
+        def get_readonly_fields(self, request, obj=None):
+            return [*super().get_readonly_fields(request, obj), "ping_outcomes"]
+
+        def get_fieldsets(self, request, obj=None):
+            fieldsets = list(super().get_fieldsets(request, obj))
+            if obj is not None:
+                fieldsets.append((_("Pings sent"), {"fields": ["ping_outcomes"]}))
+            return fieldsets
+
+        @admin.display(description=_("pings sent for this post"))
+        def ping_outcomes(self, post: Post) -> str:
+            return ping_outcomes_table(post)
 
         @admin.action(permissions=["change"], description=_("Send pings for selected posts"))
         def send_pings(self, request, queryset) -> None:
