@@ -1,0 +1,134 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from blog.models import Post
+from comments import moderation, notify, visitor
+from comments.flood import client_ip, flood_check
+from comments.forms import CommentForm
+from comments.services import comment_submit
+
+
+def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
+    return TemplateResponse(
+        request,
+        "comments/problem.html",
+        {"title": title, "message": message, "post": post},
+        status=status,
+    )
+
+
+@require_POST
+def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Receive the comment form: preview, re-show with errors, or store and redirect.
+
+    Templates: `comments/form_page.html` (preview and errors),
+    `comments/problem.html` (missing or closed post, flood).
+    """
+    post = Post.objects.published().select_related("author").filter(pk=post_id).first()
+    if post is None:
+        return _problem(
+            request,
+            status=404,
+            title=_("Post not found"),
+            message=_("There is no published post to comment on at this address."),
+        )
+    if not post.comments_open:
+        return _problem(
+            request,
+            status=403,
+            title=_("Comments are closed"),
+            message=_("This post no longer accepts comments."),
+            post=post,
+        )
+    form = CommentForm(request.POST, post=post)
+    if not form.is_valid() or "preview" in request.POST:
+        status = 200 if form.is_valid() else 400
+        return TemplateResponse(
+            request,
+            "comments/form_page.html",
+            {
+                "post": post,
+                "form": form,
+                "preview": form.is_valid(),
+                "preview_html": _preview(form),
+            },
+            status=status,
+        )
+    ip = client_ip(request)
+    refusal = flood_check(scope="comment", ip=ip, limit=settings.KIJI_COMMENTS_PER_MINUTE)
+    if refusal is not None:
+        response = _problem(
+            request, status=429, title=_("Too many comments"), message=refusal.message, post=post
+        )
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    data = form.cleaned_data
+    comment, _created = comment_submit(
+        post=post,
+        name=data["name"],
+        email=data["email"],
+        url=data["url"],
+        text=data["text"],
+        ip=ip,
+        notify_on_approval=data.get("notify", False),
+        form_age=form.form_age,
+        honeypot=data["homepage"],
+    )
+    visitor.remember_own_comment(request, comment)
+    messages.success(
+        request,
+        _("Thank you. Your comment is awaiting moderation and will appear once it is approved."),
+    )
+    response = HttpResponseRedirect(f"{post.get_absolute_url()}#{comment.anchor}")
+    if data["remember"]:
+        visitor.remember_commenter(response, data)
+    else:
+        visitor.forget_commenter(response)
+    return response
+
+
+def _preview(form: CommentForm) -> str:
+    from comments.markup import render_comment
+
+    return render_comment(form.cleaned_data["text"]) if form.is_valid() else ""
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The author's one-click link from the moderation email.
+
+    GET shows the item and a single button (mail scanners follow links, so a
+    GET changes nothing); POST approves or marks as spam, once.
+    Template: `comments/moderate_link.html`.
+    """
+    try:
+        link = notify.read_token(token)
+    except notify.InvalidLink:
+        return _problem(
+            request,
+            status=400,
+            title=_("This link no longer works"),
+            message=_(
+                "The link has expired, was already used, or the item was moderated in the "
+                "meantime. Open the admin to moderate it."
+            ),
+        )
+    done = False
+    if request.method == "POST":
+        item = link.item
+        reason = _("%(status)s from the email link") % {
+            "status": moderation.Status(link.status).label
+        }
+        moderation.moderate(item, status=link.status, by=request.user, reason=reason)
+        done = True
+    return TemplateResponse(
+        request,
+        "comments/moderate_link.html",
+        {"item": link.item, "post": link.item.post, "link": link, "done": done, "token": token},
+    )
