@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -22,6 +23,7 @@ class CommentAdmin(ModerationAdminMixin, admin.ModelAdmin):
         *ModerationAdminMixin.moderation_list_display,
     ]
     list_display_links = ["excerpt"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["author_name", "author_email", "text", "=ip_address"]
     readonly_fields = [
         "post",

@@ -68,7 +68,7 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         response["Retry-After"] = str(refusal.retry_after)
         return response
     data = form.cleaned_data
-    comment, _created = comment_submit(
+    comment, created = comment_submit(
         post=post,
         name=data["name"],
         email=data["email"],
@@ -79,7 +79,10 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         form_age=form.form_age,
         honeypot=data["homepage"],
     )
-    visitor.remember_own_comment(request, comment)
+    if created:
+        # A repeat keeps the session it was first sent from: matching someone
+        # else's email and text must not reveal their pending comment.
+        visitor.remember_own_comment(request, comment)
     messages.success(
         request,
         _("Thank you. Your comment is awaiting moderation and will appear once it is approved."),
