@@ -93,6 +93,7 @@ class CommentForm(forms.Form):
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, post, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.post = post
         max_length = settings.KIJI_COMMENTS_MAX_LENGTH
