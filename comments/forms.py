@@ -4,7 +4,7 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -140,6 +140,10 @@ class CommentForm(forms.Form):
         if not text.strip():
             raise ValidationError(_("Write a comment."), code="required")
         return text
+
+    @property
+    def has_field_errors(self) -> bool:
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
 
     @property
     def form_age(self) -> float | None:

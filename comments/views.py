@@ -4,32 +4,42 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
 from comments import moderation, notify, visitor
 from comments.flood import client_ip, flood_check
 from comments.forms import CommentForm
+from comments.markup import render_comment
 from comments.services import comment_submit
 
 
 def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
+    """A page that explains why a comment was not taken, giving back what was typed."""
     return TemplateResponse(
         request,
         "comments/problem.html",
-        {"title": title, "message": message, "post": post},
+        {
+            "title": title,
+            "message": message,
+            "post": post,
+            "text": request.POST.get("text", "") if request.method == "POST" else "",
+        },
         status=status,
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
     """Receive the comment form: preview, re-show with errors, or store and redirect.
 
-    Templates: `comments/form_page.html` (preview and errors),
-    `comments/problem.html` (missing or closed post, flood).
+    A GET (a bookmarked or reloaded error page) goes to the post's comments.
+    Templates: `comments/form_page.html` (preview, errors, flood),
+    `comments/problem.html` (missing or closed post).
     """
     post = Post.objects.published().select_related("author").filter(pk=post_id).first()
+    if post is not None and request.method == "GET":
+        return HttpResponseRedirect(f"{post.get_absolute_url()}#comments")
     if post is None:
         return _problem(
             request,
@@ -46,25 +56,15 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
             post=post,
         )
     form = CommentForm(request.POST, post=post)
-    if not form.is_valid() or "preview" in request.POST:
-        status = 200 if form.is_valid() else 400
-        return TemplateResponse(
-            request,
-            "comments/form_page.html",
-            {
-                "post": post,
-                "form": form,
-                "preview": form.is_valid(),
-                "preview_html": _preview(form),
-            },
-            status=status,
-        )
+    if not form.is_valid():
+        return _form_page(request, post, form, status=400)
+    if "preview" in request.POST:
+        return _form_page(request, post, form, preview=True)
     ip = client_ip(request)
     refusal = flood_check(scope="comment", ip=ip, limit=settings.KIJI_COMMENTS_PER_MINUTE)
     if refusal is not None:
-        response = _problem(
-            request, status=429, title=_("Too many comments"), message=refusal.message, post=post
-        )
+        form.add_error(None, refusal.message)
+        response = _form_page(request, post, form, status=429)
         response["Retry-After"] = str(refusal.retry_after)
         return response
     data = form.cleaned_data
@@ -95,10 +95,19 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
     return response
 
 
-def _preview(form: CommentForm) -> str:
-    from comments.markup import render_comment
-
-    return render_comment(form.cleaned_data["text"]) if form.is_valid() else ""
+def _form_page(request, post, form, *, status: int = 200, preview: bool = False):
+    """The form again, every field kept, with errors by the fields or a preview above."""
+    return TemplateResponse(
+        request,
+        "comments/form_page.html",
+        {
+            "post": post,
+            "form": form,
+            "preview": preview,
+            "preview_html": render_comment(form.cleaned_data["text"]) if preview else "",
+        },
+        status=status,
+    )
 
 
 @never_cache

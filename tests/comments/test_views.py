@@ -214,8 +214,21 @@ def test_comments_close_automatically_after_the_configured_days(client, settings
     assert send(client, recent).status_code == 302
 
 
-def test_get_on_the_submit_address_is_refused_politely(client, post):
-    assert client.get(f"/comments/post/{post.pk}/").status_code == 405
+def test_get_on_the_submit_address_goes_to_the_posts_comments(client, post):
+    response = client.get(f"/comments/post/{post.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comments"
+    assert client.get("/comments/post/424242/").status_code == 404
+    assert client.put(f"/comments/post/{post.pk}/").status_code == 405
+
+
+def test_refused_comment_text_is_given_back(client):
+    closed = make_post(comments_enabled=False)
+
+    response = send(client, closed, text="Words I do not want to lose")
+
+    assert "readonly>Words I do not want to lose</textarea>" in response.content.decode()
 
 
 def test_form_without_csrf_token_is_refused(post):
@@ -277,8 +290,10 @@ def test_flood_of_comments_from_one_address_gets_429(client, post, settings):
     statuses = [send(client, post, text=f"Comment {i}").status_code for i in range(3)]
 
     assert statuses == [302, 302, 429]
-    last = send(client, post, text="again")
-    assert "Too many submissions" in last.content.decode()
+    last = send(client, post, text="Typed again, kept")
+    html = last.content.decode()
+    assert "Too many submissions" in html
+    assert ">\nTyped again, kept</textarea>" in html
     assert last["Retry-After"] == "60"
     assert Comment.objects.count() == 2
 
