@@ -72,6 +72,7 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
         "blog:category-feed-rss": [reverse("blog:category-feed-rss", args=[category.slug])],
         "blog:category-feed-atom": [reverse("blog:category-feed-atom", args=[category.slug])],
         "blog:tag": [tag.get_absolute_url()],
+        "blog:archives": [reverse("blog:archives")],
         "blog:archive-year": [f"/{local.year}/"],
         "blog:archive-month": [f"/{local.year}/{local.month:02d}/"],
         "blog:post": [post.get_absolute_url(), draft.get_absolute_url()],
