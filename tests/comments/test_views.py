@@ -326,3 +326,16 @@ def test_post_page_takes_the_same_queries_whatever_the_number_of_comments(
     with django_assert_num_queries(8):
         response = client.get(post.get_absolute_url())
     assert response.content.decode().count('class="comment"') == n_comments
+
+
+def test_japanese_interface(client, post, settings):
+    settings.LANGUAGE_CODE = "ja"
+    make_comment(post)
+
+    page = client.get(post.get_absolute_url()).content.decode()
+    error = send(client, post, email="").content.decode()
+
+    assert "1 件のコメント" in page
+    assert "コメントには表示されません" in page
+    assert "コメントは承認制です" in page
+    assert "メールアドレスを入力してください" in error
