@@ -2,7 +2,6 @@ import hashlib
 import unicodedata
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comments import markup
@@ -78,9 +77,6 @@ class Comment(ModeratedItem):
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#{self.anchor}"
 
-    def get_admin_url(self) -> str:
-        return reverse("admin:comments_comment_change", args=[self.pk])
-
     @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"
@@ -88,3 +84,7 @@ class Comment(ModeratedItem):
     @property
     def summary(self) -> str:
         return markup.plain_text(self.text_html)
+
+    @property
+    def moderation_summary(self) -> str:
+        return f"{self.author_name}: {self.summary}"

@@ -14,7 +14,12 @@ An app that accepts items readers send to a post builds on four pieces:
 * `moderate(item, status=..., by=..., reason=...)`: the one way to change an
   item's status. It records who did it, when and why, and runs the hook the
   app registered. The admin actions, the one-click email links and the apps'
-  own services all call it.
+  own services all call it. "Not spam" is `status=Status.PENDING`.
+
+A concrete model may override `moderation_summary` (plain text shown on the
+one-click moderation page; `str(item)` by default). Its admin uses
+`comments.moderation_admin.ModerationAdminMixin`; after storing a new item
+the app calls `comments.notify.notify_author(item)`.
 
 An app registers its model once, in `AppConfig.ready()`::
 
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +97,15 @@ class ModeratedItem(models.Model):
     def is_public(self) -> bool:
         """Return True if readers may see the item (the rule of `public()` for one item)."""
         return self.status == Status.APPROVED and self.post.is_published()
+
+    def get_admin_url(self) -> str:
+        meta = self._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[self.pk])
+
+    @property
+    def moderation_summary(self) -> str:
+        """Plain text that identifies the item on the one-click moderation page."""
+        return str(self)
 
 
 @dataclass(frozen=True)
