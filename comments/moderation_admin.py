@@ -24,6 +24,7 @@ The number pending per registered model shows on the admin index
 """
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -59,19 +60,30 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 class PostFilter(admin.SimpleListFilter):
-    """Filter by post id (`?post=<id>`) without listing every post in the sidebar."""
+    """Filter by post: the latest posts that have items, plus the one chosen (`?post=<id>`).
+
+    Listing every post would make a long sidebar and a slow page on a big blog;
+    the post column of the list links to this filter for any other post.
+    """
 
     title = _("post")
     parameter_name = "post"
+    LATEST = 15
 
     def lookups(self, request, model_admin):
-        value = self.value()
-        if value and value.isdigit():
-            return [(value, _("Post #%(id)s") % {"id": value})]
-        return []
+        from blog.models import Post
 
-    def has_output(self) -> bool:
-        return bool(self.value())
+        items = model_admin.model.objects.filter(post=OuterRef("pk"))
+        posts = list(
+            Post.objects.filter(Exists(items))
+            .order_by("-published_at")
+            .values_list("pk", "title")[: self.LATEST]
+        )
+        value = self.value()
+        if value and value.isdigit() and int(value) not in {pk for pk, _ in posts}:
+            chosen = Post.objects.filter(pk=value).values_list("pk", "title").first()
+            posts += [chosen] if chosen else []
+        return [(str(pk), title) for pk, title in posts]
 
     def queryset(self, request, queryset):
         value = self.value()

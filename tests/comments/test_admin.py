@@ -67,6 +67,13 @@ def test_filter_by_post(desk, post):
 
     assert listed(desk.get(f"{CHANGELIST}?post={other.pk}")) == {"There"}
     assert listed(desk.get(f"{CHANGELIST}?post=abc")) == set()
+    quiet = make_post("Only approved comments here")
+    make_comment(quiet, status=Status.APPROVED)
+    make_post("No comments at all")
+    html = desk.get(CHANGELIST).content.decode()
+    sidebar = html[html.index('id="changelist-filter"') :]
+    assert "Only approved comments here" in sidebar
+    assert "No comments at all" not in sidebar
 
 
 @pytest.mark.parametrize(
