@@ -2,9 +2,10 @@
 
 A comment is plain text. Blank lines separate paragraphs, single line breaks
 are kept, bare web addresses become links. A few inline tags a commenter may
-type (`<b>`, `<i>`, `<em>`, `<strong>`, `<code>`, `<q>`, `<a href>`) are
-kept; any other markup is shown as the text it is, never run. Every link gets
-`rel="nofollow ugc noopener"`. The result is stored on the comment when it is
+type (`<b>`, `<i>`, `<em>`, `<strong>`, `<code>`, `<q>`) are kept; any other
+markup, typed links included, is shown as the text it is, never run. Links
+therefore always show their own address (none hides behind other words), and
+every link gets `rel="nofollow ugc noopener"`. The result is stored on the comment when it is
 saved (`Comment.text_html`) and is the only comment field marked safe.
 """
 
@@ -14,8 +15,9 @@ import re
 import bleach
 from bleach.linkifier import Linker
 
-INLINE_TAGS = frozenset({"a", "b", "i", "em", "strong", "code", "q"})
-BLOCK_TAGS = frozenset({"p", "br"})
+INLINE_TAGS = frozenset({"b", "i", "em", "strong", "code", "q"})
+# Only the links linkify makes, and the paragraphs and breaks made here.
+OUTPUT_TAGS = INLINE_TAGS | {"a", "p", "br"}
 ATTRIBUTES = {"a": ["href", "rel"]}
 PROTOCOLS = frozenset({"http", "https"})
 LINK_REL = "nofollow ugc noopener"
@@ -38,16 +40,14 @@ def render_comment(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
-    inline = bleach.clean(
-        text, tags=INLINE_TAGS, attributes=ATTRIBUTES, protocols=PROTOCOLS, strip=False
-    )
+    inline = bleach.clean(text, tags=INLINE_TAGS, attributes={}, strip=False)
     paragraphs = [p.strip() for p in _paragraph_break.split(inline) if p.strip()]
     body = "".join("<p>{}</p>".format(p.replace("\n", "<br>\n")) for p in paragraphs)
     # Linkify the assembled text, then clean once more: this balances any tag a
     # commenter opened in one paragraph and closed in another.
     return bleach.clean(
         _linker.linkify(body),
-        tags=INLINE_TAGS | BLOCK_TAGS,
+        tags=OUTPUT_TAGS,
         attributes=ATTRIBUTES,
         protocols=PROTOCOLS,
         strip=False,
