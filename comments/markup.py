@@ -5,15 +5,18 @@ are kept, bare web addresses become links. A few inline tags a commenter may
 type (`<b>`, `<i>`, `<em>`, `<strong>`, `<code>`, `<q>`) are kept; any other
 markup, typed links included, is shown as the text it is, never run. Links
 therefore always show their own address (none hides behind other words), and
-every link gets `rel="nofollow ugc noopener"`. The result is stored on the comment when it is
-saved (`Comment.text_html`) and is the only comment field marked safe.
+every link gets `rel="nofollow ugc noopener"`. The result is stored on the
+comment when it is saved (`Comment.text_html`) and is the only comment field
+marked safe.
 """
 
-import html
 import re
 
 import bleach
 from bleach.linkifier import Linker
+
+# Text content of rendered HTML (admin lists, feed titles): the blog's rule serves.
+from blog.markup import plain_text  # noqa: F401
 
 INLINE_TAGS = frozenset({"b", "i", "em", "strong", "code", "q"})
 # Only the links linkify makes, and the paragraphs and breaks made here.
@@ -23,8 +26,6 @@ PROTOCOLS = frozenset({"http", "https"})
 LINK_REL = "nofollow ugc noopener"
 
 _paragraph_break = re.compile(r"\n[ \t]*\n\s*")
-_tags = re.compile(r"<[^>]*>")
-_space = re.compile(r"\s+")
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:
@@ -52,8 +53,3 @@ def render_comment(text: str) -> str:
         protocols=PROTOCOLS,
         strip=False,
     )
-
-
-def plain_text(safe_html: str) -> str:
-    """Text content of rendered comment HTML, whitespace folded (admin lists, feed titles)."""
-    return _space.sub(" ", html.unescape(_tags.sub(" ", safe_html))).strip()
