@@ -260,3 +260,17 @@ TRACKBACKS_FETCH_ALLOWED_PORTS = env.list(
 )
 # Dangerous: lets strangers' URLs reach this machine. Only for tests on 127.0.0.1.
 TRACKBACKS_FETCH_ALLOW_LOOPBACK = env.bool("TRACKBACKS_FETCH_ALLOW_LOOPBACK", default=False)
+# Receiving: the largest ping body accepted, in bytes.
+TRACKBACKS_MAX_BODY_BYTES = env.int("TRACKBACKS_MAX_BODY_BYTES", default=65536)
+# Throttling (Movable Type's defaults): pings per address per minute, per post per hour and day.
+TRACKBACKS_PER_IP_PER_MINUTE = env.int("TRACKBACKS_PER_IP_PER_MINUTE", default=3)
+TRACKBACKS_PER_POST_PER_HOUR = env.int("TRACKBACKS_PER_POST_PER_HOUR", default=10)
+TRACKBACKS_PER_POST_PER_DAY = env.int("TRACKBACKS_PER_POST_PER_DAY", default=50)
+# Fetch each ping's source in the background and check that it links to the post.
+TRACKBACKS_VERIFY_SOURCE = env.bool("TRACKBACKS_VERIFY_SOURCE", default=True)
+# What a ping whose source does not link to the post becomes: "spam" or "hold" (pending).
+TRACKBACKS_UNVERIFIED = env.str("TRACKBACKS_UNVERIFIED", default="spam")
+if TRACKBACKS_UNVERIFIED not in ("spam", "hold"):
+    raise ImproperlyConfigured('TRACKBACKS_UNVERIFIED must be "spam" or "hold".')
+# Post pages announce their Pingback and Webmention endpoints in HTTP headers.
+MIDDLEWARE += ["trackbacks.middleware.linkback_headers"]

@@ -3,11 +3,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from blog.models import Post
-from trackbacks.models import OutgoingPing
+from comments.moderation_admin import ModerationAdminMixin
+from trackbacks.models import OutgoingPing, Trackback
 
 
 def _queue_sending(post_ids) -> None:
@@ -52,6 +54,53 @@ def ping_outcomes_table(post: Post) -> str:
         _("sent / next attempt"),
         rows,
     )
+
+
+@admin.register(Trackback)
+class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
+    """Received pings, on the same moderation desk as comments."""
+
+    list_display = [
+        "title",
+        "kind",
+        "blog_name",
+        "source",
+        "post_link",
+        "verification",
+        *ModerationAdminMixin.moderation_list_display,
+    ]
+    list_filter = [*ModerationAdminMixin.list_filter, "kind", "verification"]
+    search_fields = ["title", "url", "blog_name", "excerpt", "=ip_address"]
+    readonly_fields = [
+        "post",
+        "kind",
+        "url",
+        "target_url",
+        "charset",
+        "verification",
+        "verified_at",
+        *ModerationAdminMixin.moderation_readonly_fields,
+    ]
+    fieldsets = [
+        (None, {"fields": ["post", "kind", "status", "title", "excerpt", "blog_name"]}),
+        (_("Source"), {"fields": ["url", "target_url", "verification", "verified_at", "charset"]}),
+        (_("Moderation"), {"fields": ModerationAdminMixin.moderation_readonly_fields}),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("source"))
+    def source(self, obj: Trackback) -> str:
+        return format_html(
+            '<a href="{}" rel="nofollow noopener noreferrer">{}</a>',
+            obj.url,
+            Truncator(obj.url).chars(50),
+        )
+
+    @admin.display(description=_("post"), ordering="post__published_at")
+    def post_link(self, obj: Trackback) -> str:
+        return format_html('<a href="?post={}">{}</a>', obj.post_id, obj.post.title)
 
 
 @admin.register(OutgoingPing)

@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from comments.moderation import ModeratedItem, ModeratedQuerySet
+
 
 class OutgoingPingQuerySet(models.QuerySet):
     def due(self, now=None) -> "OutgoingPingQuerySet":
@@ -74,3 +76,80 @@ class OutgoingPing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.post} → {self.target_url}"
+
+
+class TrackbackQuerySet(ModeratedQuerySet):
+    def for_display(self) -> "TrackbackQuerySet":
+        """What the post page shows, oldest first; never the IP address."""
+        return self.only(
+            "id", "post_id", "kind", "url", "title", "excerpt", "blog_name", "status", "created_at"
+        ).order_by("created_at", "id")
+
+
+class Trackback(ModeratedItem):
+    """A TrackBack, Pingback or Webmention another site sent about a post."""
+
+    class Kind(models.TextChoices):
+        TRACKBACK = "trackback", _("TrackBack")
+        PINGBACK = "pingback", _("Pingback")
+        WEBMENTION = "webmention", _("Webmention")
+
+    class Verification(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        LINKS_HERE = "links_here", _("the source links here")
+        NO_LINK = "no_link", _("the source does not link here")
+        GONE = "gone", _("the source is gone")
+        UNREACHABLE = "unreachable", _("the source could not be fetched")
+
+    post = models.ForeignKey(
+        "blog.Post", verbose_name=_("post"), on_delete=models.CASCADE, related_name="trackbacks"
+    )
+    kind = models.CharField(_("protocol"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("source URL"), max_length=2000)
+    target_url = models.URLField(
+        _("target URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("The address of the post the sender named (Pingback and Webmention)."),
+    )
+    title = models.CharField(_("title"), max_length=255)
+    excerpt = models.TextField(_("excerpt"), blank=True)
+    blog_name = models.CharField(_("blog name"), max_length=255, blank=True)
+    charset = models.CharField(
+        _("character set"), max_length=40, blank=True, help_text=_("How the ping was decoded.")
+    )
+    verification = models.CharField(
+        _("verification"), max_length=12, choices=Verification.choices, default="waiting"
+    )
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TrackbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("trackback")
+        verbose_name_plural = _("trackbacks")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "url"], name="trackback_unique_source"),
+        ]
+        indexes = [
+            models.Index(fields=["post", "status", "created_at"], name="trackback_post_status_idx"),
+            models.Index(fields=["status", "created_at"], name="trackback_status_created_idx"),
+            models.Index(fields=["created_at", "id"], name="trackback_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(title)s on %(post)s") % {"title": self.title, "post": self.post}
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        return f"trackback-{self.pk}"
+
+    @property
+    def moderation_summary(self) -> str:
+        name = self.blog_name or self.url
+        return f"{self.get_kind_display()} from {name}: {self.title}\n{self.url}\n{self.excerpt}"

@@ -272,3 +272,32 @@ def validate_webmention(source: str, target: str) -> str | None:
     if source.split("#", 1)[0] == target.split("#", 1)[0]:
         return _("The source and the target must be different.")
     return None
+
+
+# TrackBack autodiscovery -----------------------------------------------------------------------
+
+
+def _comment_safe(value: str) -> str:
+    """Escape an attribute value for an RDF block that sits inside an HTML comment.
+
+    Besides XML escaping, `--` is written as character references so a title
+    cannot end the comment (`-->`, `--!>`) and spill markup into the page.
+    """
+    return xml_escape(value).replace("--", "&#x2d;&#x2d;")
+
+
+def autodiscovery_rdf(*, permalink: str, title: str, ping_url: str) -> str:
+    """The TrackBack 1.2 RDF block, in an HTML comment, with every value escaped."""
+    return (
+        "<!--\n"
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"\n'
+        '         xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
+        '         xmlns:trackback="http://madskills.com/public/xml/rss/module/trackback/">\n'
+        "<rdf:Description\n"
+        f'    rdf:about="{_comment_safe(permalink)}"\n'
+        f'    dc:identifier="{_comment_safe(permalink)}"\n'
+        f'    dc:title="{_comment_safe(title)}"\n'
+        f'    trackback:ping="{_comment_safe(ping_url)}" />\n'
+        "</rdf:RDF>\n"
+        "-->"
+    )

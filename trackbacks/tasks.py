@@ -25,3 +25,15 @@ def send_post_pings(post_id: int) -> int:
     if retry_at is not None and default_task_backend.supports_defer:
         send_post_pings.using(run_after=retry_at).enqueue(post_id)
     return len(tried)
+
+
+@task()
+def verify_linkback(pk: int) -> str:
+    """Check that a received ping's source page links to the post (see `receiving`)."""
+    from trackbacks.models import Trackback
+    from trackbacks.receiving import linkback_verify
+
+    item = Trackback.objects.select_related("post").filter(pk=pk).first()
+    if item is None:
+        return "gone"
+    return linkback_verify(item=item)
