@@ -2,19 +2,29 @@
 // and the URL remains a selectable, read-only text field.
 (function () {
   "use strict";
+  function legacyCopy(field) {
+    field.focus();
+    field.select();
+    try {
+      return document.execCommand("copy");
+    } catch (e) {
+      return false; // the text stays selected for the reader to copy
+    }
+  }
   function copy(button) {
     var field = document.getElementById(button.getAttribute("data-copy"));
     if (!field) { return; }
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
     var done = function () {
-      var label = button.textContent;
       button.textContent = button.getAttribute("data-copied") || label;
       window.setTimeout(function () { button.textContent = label; }, 2000);
     };
+    var fallback = function () { if (legacyCopy(field)) { done(); } };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+      navigator.clipboard.writeText(field.value).then(done, fallback);
     } else {
-      field.select();
-      try { if (document.execCommand("copy")) { done(); } } catch (e) { /* the text stays selected */ }
+      fallback();
     }
   }
   function init() {
