@@ -189,3 +189,13 @@ def test_change_page_shows_the_source_check(client, author):
     html = client.get(reverse("admin:trackbacks_trackback_change", args=[item.pk])).content.decode()
     assert "the source does not link here" in html
     assert "cp932" in html
+
+
+def test_japanese_interface(client, settings):
+    settings.LANGUAGE_CODE = "ja"
+    post = make_post("秋の京都旅行")
+    add_ping(post, title="京都の紅葉", status=Status.APPROVED)
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "このエントリーのトラックバックURL:" in html
+    assert "を参照しているブログ:" in html
+    assert ">コピー</button>" in html
