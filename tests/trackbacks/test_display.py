@@ -141,6 +141,8 @@ def test_the_index_counts_approved_pings(client):
     add_ping(post, status=Status.PENDING)
     listed = Post.objects.for_listing().get(pk=post.pk)
     assert listed.trackback_count == 2
+    html = client.get("/").content.decode()
+    assert f'href="{post.get_absolute_url()}#trackbacks">2 trackbacks</a>' in html
 
 
 def test_post_page_queries_do_not_grow_with_pings(client):

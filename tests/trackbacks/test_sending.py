@@ -257,3 +257,19 @@ def test_admin_retry_action_queues_failed_pings(
         )
     ping.refresh_from_db()
     assert ping.status == OutgoingPing.Status.SENT
+
+
+def test_a_deferring_queue_gets_the_retry_scheduled(web, settings):
+    """With a queue that can run work later (the database backend), the retry is queued."""
+    from django_tasks import default_task_backend
+
+    from trackbacks.tasks import send_post_pings
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    web.add("/tb/14", TB_ERROR, content_type="text/xml")
+    post = quiet_post(ping_urls=web.url("/tb/14"))
+    send_post_pings.call(post.pk)
+    [queued] = default_task_backend.results
+    ping = post.outgoing_pings.get()
+    assert queued.task.run_after == ping.next_attempt_at
+    assert queued.args == [post.pk]
