@@ -2,6 +2,8 @@ import xmlrpc.client
 from urllib.parse import quote_from_bytes
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trackbacks import protocol
 from trackbacks.cleaning import clean_text
@@ -333,3 +335,33 @@ def test_invalid_webmentions(source, target, problem):
 
 def test_valid_webmention():
     assert protocol.validate_webmention("https://a.example/s", "https://b.example/t") is None
+
+
+@given(body=st.binary(max_size=300), content_type=st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_body_is_either_read_or_refused_with_a_message(body, content_type):
+    try:
+        ping = read(body, content_type=content_type)
+    except PingError as error:
+        assert error.message
+    else:
+        assert ping.url.lower().startswith(("http://", "https://"))
+        assert ping.title
+
+
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["title", "excerpt", "blog_name"]), st.text(max_size=80), max_size=3
+    ),
+    encoding=st.sampled_from(["utf-8", "cp932", "euc_jp", "iso2022_jp"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_fields_never_keep_markup_or_control_characters(fields, encoding):
+    parts = ["url=http%3A%2F%2Fa.example%2Fp"]
+    for key, value in fields.items():
+        raw = value.encode(encoding, errors="ignore")
+        parts.append(f"{key}={quote_from_bytes(raw)}")
+    ping = read("&".join(parts).encode("ascii"))
+    for text in (ping.title, ping.excerpt, ping.blog_name):
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+        assert len(text) <= protocol.EXCERPT_LENGTH

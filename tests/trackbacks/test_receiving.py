@@ -260,6 +260,24 @@ def test_the_author_is_notified_with_one_click_links(
     assert "/comments/moderate/" in message.body
 
 
+def test_the_one_click_email_link_approves_a_ping(client, post, django_capture_on_commit_callbacks):
+    post.author.email = "author@example.com"
+    post.author.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        ping(client, post, {"url": "http://a.example/p", "title": "Click me"})
+    [message] = mail.outbox
+    approve = next(
+        line.split(": ", 1)[1] for line in message.body.splitlines() if line.startswith("Approve")
+    )
+    path = approve.removeprefix("http://testserver")
+    page = client.get(path)
+    assert "Click me" in page.content.decode()
+    assert Trackback.objects.get().status == Status.PENDING  # a GET changes nothing
+    client.post(path)
+    assert Trackback.objects.get().status == Status.APPROVED
+    assert "Click me" in client.get(post.get_absolute_url()).content.decode()
+
+
 # Source verification ---------------------------------------------------------------------------
 
 
