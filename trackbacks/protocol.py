@@ -71,7 +71,9 @@ def validate_source_url(url: str) -> str:
     if not url:
         raise PingError(_("You need to provide a Source URL (url)."))
     invalid = PingError(_("Invalid URL '%(url)s'") % {"url": cleaning.truncate(url, 200)})
-    if len(url) > URL_LENGTH or any(c.isspace() or c in '"<>\\' for c in url):
+    if len(url) > URL_LENGTH or any(
+        c.isspace() or c in '"<>\\' or ord(c) < 0x20 or ord(c) == 0x7F for c in url
+    ):
         raise invalid
     try:
         parts = urlsplit(url)

@@ -165,6 +165,8 @@ def test_missing_url_is_an_error(body):
         "not a url",
         "http://a.example:99999/",
         "http://a.example/" + "x" * 2100,
+        "http://a.example/\x00nul",
+        "http://a.example/\x1b[0m",
     ],
 )
 def test_invalid_urls_are_errors(url):

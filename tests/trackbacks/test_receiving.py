@@ -188,7 +188,18 @@ def test_multipart_gets_an_xml_error(client, post):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"&&&", b"=", b"url", b"%", b"url=%ZZ", b"\xff\xfe\x00", b"url=http://[::1", b"a" * 500],
+    [
+        b"",
+        b"&&&",
+        b"=",
+        b"url",
+        b"%",
+        b"url=%ZZ",
+        b"\xff\xfe\x00",
+        b"url=http://[::1",
+        b"a" * 500,
+        b"url=http://a.example/%00&title=%00",
+    ],
 )
 def test_garbage_never_crashes(client, post, body):
     response = ping(client, post, body)
