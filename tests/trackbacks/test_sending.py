@@ -273,3 +273,16 @@ def test_a_deferring_queue_gets_the_retry_scheduled(web, settings):
     ping = post.outgoing_pings.get()
     assert queued.task.run_after == ping.next_attempt_at
     assert queued.args == [post.pk]
+
+
+def test_a_scheduled_post_is_queued_for_its_publish_time(
+    settings, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    when = timezone.now() + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        post = make_post(published_at=when, ping_urls="http://a.example/tb/1")
+    [queued] = default_task_backend.results
+    assert (queued.task.run_after, queued.args) == (when, [post.pk])
