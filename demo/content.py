@@ -287,9 +287,9 @@ TRACKBACKS = [
         "status": "spam",
         "verification": "no_link",
         "hours": 70,
-        "url": "http://KITCHENWARE-REVIEWS.example/",
-        "title": "Tatiana Bilbrey",
-        "blog_name": "Tatiana Bilbrey",
-        "excerpt": "Really enjoyed this article post. Really thank you! Fantastic.",
+        "url": "http://cheap-pickle-jars.example/best-deals",
+        "title": "BEST pickle jars 2026 – 90% off",
+        "blog_name": "Deals Deals Deals",
+        "excerpt": "Great post!!! Visit our shop for the cheapest jars online, free shipping today only.",
     },
 ]
