@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "trackbacks",
+    "porting",
     "demo",
 ]
 
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 301s from a moved-in blog's old permalinks; looks only at 404s.
+    "porting.middleware.OldPathRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -207,3 +210,11 @@ KIJI_POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=10)
 KIJI_FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 # Comments and pings close this many days after a post is published (0: never).
 KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", default=0)
+
+# KIJI: porting (import_mt, import_wxr, export_mt)
+# ------------------------------------------------------------------------------
+# Path of a post on the old blog, for 301 redirects from entries that carry a
+# BASENAME but no UNIQUE URL (cocolog: /blog/{year}/{month}/{basename}.html).
+KIJI_IMPORT_OLD_PERMALINK = env.str(
+    "IMPORT_OLD_PERMALINK", default="/{year}/{month}/{basename}.html"
+)

@@ -1,0 +1,118 @@
+"""What the import commands share: options, progress, the final table and the exit status."""
+
+import zoneinfo
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from porting.importer import ImportOptions, ImportReport, import_entries
+from porting.mt_format import ExportError
+from porting.progress import Progress
+
+
+def check_old_permalink(pattern: str) -> str:
+    try:
+        pattern.format(year="2004", month="09", day="02", basename="post_12")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise CommandError(
+            f"Bad old permalink pattern {pattern!r} ({exc}); use {{year}}, {{month}}, {{day}} "
+            "and {basename}, e.g. /blog/{year}/{month}/{basename}.html"
+        ) from None
+    return pattern
+
+
+class ImportCommand(BaseCommand):
+    """An import from a file; subclasses say how the file is read (`entries`, `count`)."""
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="The export file.")
+        parser.add_argument(
+            "--timezone",
+            help="Time zone of the dates in the file (default: the blog's TIME_ZONE).",
+        )
+        parser.add_argument(
+            "--author",
+            help="Username that writes every imported post (default: the user named like "
+            "each entry's AUTHOR, else the first superuser).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read and check everything, keep nothing."
+        )
+        parser.add_argument(
+            "--old-permalink",
+            help="Pattern of the old blog's post paths, for 301 redirects from entries "
+            "without a UNIQUE URL, e.g. /blog/{year}/{month}/{basename}.html "
+            "(default: the IMPORT_OLD_PERMALINK setting).",
+        )
+
+    def entries(self, stream, **options):
+        raise NotImplementedError
+
+    def count(self, stream, **options) -> int:
+        raise NotImplementedError
+
+    def handle(self, *args, file: str, **options) -> None:
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        import_options = self.import_options(**options)
+        try:
+            with path.open("rb") as stream:
+                total = self.count(stream, **options)
+                stream.seek(0)
+                progress = Progress(
+                    lambda text: self.stdout.write(text, ending=""),
+                    total,
+                    tty=self.stdout.isatty(),
+                )
+                report = import_entries(self.entries(stream, **options), import_options, progress)
+                progress.finish()
+        except ExportError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        self.show_report(report, verbosity=options["verbosity"])
+
+    def import_options(self, *, timezone, author, dry_run, old_permalink, **_) -> ImportOptions:
+        try:
+            tz = zoneinfo.ZoneInfo(timezone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise CommandError(f"Unknown time zone {timezone!r}, e.g. Asia/Tokyo") from None
+        user = None
+        if author:
+            User = get_user_model()
+            user = User.objects.filter(**{User.USERNAME_FIELD: author}).first()
+            if user is None:
+                raise CommandError(f"No user named {author!r}; create it first.")
+        if old_permalink is None:
+            old_permalink = settings.KIJI_IMPORT_OLD_PERMALINK
+        return ImportOptions(
+            tz=tz,
+            author=user,
+            old_permalink=check_old_permalink(old_permalink),
+            dry_run=dry_run,
+        )
+
+    def show_report(self, report: ImportReport, *, verbosity: int) -> None:
+        heading = "Dry run: nothing was saved." if report.dry_run else "Import finished."
+        self.stdout.write(
+            f"{heading} {report.entries_read} entries read in {report.seconds:.1f} s."
+        )
+        self.stdout.write(report.table())
+        if report.warnings:
+            shown = report.warnings if verbosity > 1 else report.warnings[:10]
+            self.stdout.write(self.style.WARNING(f"{len(report.warnings)} warnings:"))
+            for warning in shown:
+                self.stdout.write(f"  {warning}")
+            if len(shown) < len(report.warnings):
+                self.stdout.write("  ... (-v 2 shows them all)")
+        if report.failures:
+            for failure in report.failures:
+                self.stderr.write(f"  not imported: {failure}")
+            raise CommandError(
+                f"{report.failed} of {report.entries_read} entries could not be imported "
+                "(listed above); the others were imported."
+                if not report.dry_run
+                else f"{report.failed} of {report.entries_read} entries could not be read "
+                "(listed above)."
+            )

@@ -1,0 +1,24 @@
+from porting import mt_format
+from porting.management.base import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import a Movable Type, TypePad or cocolog export: posts, categories, tags, "
+        "comments and pings, with 301 redirects from the old URLs. Safe to run again."
+    )
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--encoding",
+            default="auto",
+            help="auto (guess UTF-8, EUC-JP or Shift_JIS), utf-8, euc-jp, shift_jis, "
+            "or any other encoding name.",
+        )
+
+    def count(self, stream, **options) -> int:
+        return mt_format.count_entries(stream)
+
+    def entries(self, stream, *, encoding: str, **options):
+        return mt_format.read_entries(stream, encoding=encoding)
