@@ -95,8 +95,9 @@ class ImportCommand(BaseCommand):
 
     def show_report(self, report: ImportReport, *, verbosity: int) -> None:
         heading = "Dry run: nothing was saved." if report.dry_run else "Import finished."
+        entries = "entry" if report.entries_read == 1 else "entries"
         self.stdout.write(
-            f"{heading} {report.entries_read} entries read in {report.seconds:.1f} s."
+            f"{heading} {report.entries_read} {entries} read in {report.seconds:.1f} s."
         )
         self.stdout.write(report.table())
         if report.warnings:
