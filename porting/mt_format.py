@@ -56,6 +56,11 @@ class ExportError(ValueError):
     """The file as a whole cannot be read (for example, not a text file)."""
 
 
+# Moderation states an export can give a comment or ping. MT exports hold only
+# approved ones; WordPress exports also pending and spam.
+APPROVED, PENDING, SPAM = "approved", "pending", "spam"
+
+
 @dataclass
 class Comment:
     author: str = ""
@@ -64,6 +69,7 @@ class Comment:
     ip: str = ""
     date: datetime | None = None
     text: str = ""
+    status: str = APPROVED
 
 
 @dataclass
@@ -74,6 +80,7 @@ class Ping:
     blog_name: str = ""
     date: datetime | None = None
     excerpt: str = ""
+    status: str = APPROVED
 
 
 @dataclass
@@ -536,27 +543,44 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _body_text(value: str) -> str:
-    """Section text that cannot end the entry when read back.
+def _name(value: str) -> str:
+    """A title or name on one line, with `&` and `<` escaped as MT stores them."""
+    return html.escape(_one_line(value), quote=False)
 
-    A line of five dashes inside a text is read back as text (the reader
-    rejoins pieces that start with no section keyword), but a line of eight
-    would end the entry, so it gets a leading space.
+
+def _body_text(value: str) -> str:
+    """Section text that reads back the same and cannot end the entry early.
+
+    Lines of five or eight dashes inside a text are read back as text (see
+    `records` and `parse_record`), except a line of eight dashes followed by
+    what looks like metadata: that one gets a leading space.
     """
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(f" {line}" if line.rstrip() == ENTRY_SEPARATOR else line for line in lines)
+    following = [line for line in lines if line.strip()]
+    out, seen = [], 0
+    for line in lines:
+        if line.strip():
+            seen += 1
+        if line.rstrip() == ENTRY_SEPARATOR:
+            after = following[seen] if seen < len(following) else ""
+            if not after or _meta_start.match(after.encode()):
+                line = f" {line}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def _quote_tag(tag: str) -> str:
-    tag = tag.replace('"', "'")
-    return f'"{tag}"' if any(ch in tag for ch in ", ") else tag
+    """A tag for TAGS: quoted (inner quotes doubled) when it holds a comma, space or quote."""
+    if any(ch in tag for ch in ', "'):
+        return '"' + tag.replace('"', '""') + '"'
+    return tag
 
 
 def write_entry(entry: Entry) -> str:
     """One entry in the MT format, ending with its separator line."""
     out = [
         f"AUTHOR: {_one_line(entry.author)}",
-        f"TITLE: {_one_line(entry.title)}",
+        f"TITLE: {_name(entry.title)}",
     ]
     if entry.basename:
         out.append(f"BASENAME: {_one_line(entry.basename)}")
@@ -569,12 +593,12 @@ def write_entry(entry: Entry) -> str:
         f"ALLOW PINGS: {int(entry.allow_pings)}",
     ]
     if entry.primary_category:
-        out.append(f"PRIMARY CATEGORY: {_one_line(entry.primary_category)}")
-    out += [f"CATEGORY: {_one_line(name)}" for name in entry.all_categories]
+        out.append(f"PRIMARY CATEGORY: {_name(entry.primary_category)}")
+    out += [f"CATEGORY: {_name(name)}" for name in entry.all_categories]
     if entry.date:
         out.append(f"DATE: {format_date(entry.date)}")
     if entry.tags:
-        out.append("TAGS: " + ",".join(_quote_tag(_one_line(tag)) for tag in entry.tags))
+        out.append("TAGS: " + ",".join(_quote_tag(_name(tag)) for tag in entry.tags))
     out += [SECTION_SEPARATOR, "BODY:", _body_text(entry.body), SECTION_SEPARATOR]
     out += ["EXTENDED BODY:", _body_text(entry.extended_body), SECTION_SEPARATOR]
     out += ["EXCERPT:", _body_text(entry.excerpt), SECTION_SEPARATOR]
@@ -582,7 +606,7 @@ def write_entry(entry: Entry) -> str:
     for comment in entry.comments:
         out += [
             "COMMENT:",
-            f"AUTHOR: {_one_line(comment.author)}",
+            f"AUTHOR: {_name(comment.author)}",
             f"EMAIL: {_one_line(comment.email)}",
             f"IP: {_one_line(comment.ip)}",
             f"URL: {_one_line(comment.url)}",
@@ -593,10 +617,10 @@ def write_entry(entry: Entry) -> str:
     for ping in entry.pings:
         out += [
             "PING:",
-            f"TITLE: {_one_line(ping.title)}",
+            f"TITLE: {_name(ping.title)}",
             f"URL: {_one_line(ping.url)}",
             f"IP: {_one_line(ping.ip)}",
-            f"BLOG NAME: {_one_line(ping.blog_name)}",
+            f"BLOG NAME: {_name(ping.blog_name)}",
         ]
         if ping.date:
             out.append(f"DATE: {format_date(ping.date)}")

@@ -23,6 +23,14 @@ def check_old_permalink(pattern: str) -> str:
     return pattern
 
 
+def parse_timezone(name: str | None) -> zoneinfo.ZoneInfo:
+    """The named time zone, or the blog's TIME_ZONE."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"Unknown time zone {name!r}, e.g. Asia/Tokyo") from None
+
+
 class ImportCommand(BaseCommand):
     """An import from a file; subclasses say how the file is read (`entries`, `count`)."""
 
@@ -74,10 +82,7 @@ class ImportCommand(BaseCommand):
         self.show_report(report, verbosity=options["verbosity"])
 
     def import_options(self, *, timezone, author, dry_run, old_permalink, **_) -> ImportOptions:
-        try:
-            tz = zoneinfo.ZoneInfo(timezone or settings.TIME_ZONE)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise CommandError(f"Unknown time zone {timezone!r}, e.g. Asia/Tokyo") from None
+        tz = parse_timezone(timezone)
         user = None
         if author:
             User = get_user_model()

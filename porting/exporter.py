@@ -1,0 +1,49 @@
+"""The whole blog as Movable Type entries, one post at a time.
+
+`blog_entries()` turns posts into `mt_format.Entry` objects while reading
+the database in chunks, so exporting a large blog needs memory for one
+chunk, not for the blog.
+"""
+
+from collections.abc import Iterator
+from datetime import tzinfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from blog.models import Post
+from porting.mt_format import Entry
+
+CHUNK = 500
+
+
+def post_entry(post: Post, tz: tzinfo) -> Entry:
+    """One post as an MT entry (dates naive in `tz`, as the format wants)."""
+    category = post.category.name if post.category else ""
+    return Entry(
+        title=post.title,
+        author=post.author.get_username(),
+        basename=post.slug,
+        unique_url=settings.KIJI_SITE_URL.rstrip("/") + post.get_absolute_url(),
+        status="publish" if post.status == Post.Status.PUBLISHED else "draft",
+        allow_comments=post.comments_enabled,
+        allow_pings=post.pings_enabled,
+        convert_breaks="markdown" if post.body_format == Post.Format.MARKDOWN else "0",
+        primary_category=category,
+        categories=[category] if category else [],
+        tags=[tag.name for tag in post.tags.all()],
+        date=timezone.localtime(post.published_at, tz).replace(tzinfo=None),
+        body=post.body,
+        excerpt=post.excerpt,
+    )
+
+
+def blog_entries(tz: tzinfo) -> Iterator[Entry]:
+    """Every post, drafts included, oldest first."""
+    posts = (
+        Post.objects.select_related("author", "category")
+        .prefetch_related("tags")
+        .order_by("published_at", "id")
+    )
+    for post in posts.iterator(chunk_size=CHUNK):
+        yield post_entry(post, tz)
