@@ -108,6 +108,7 @@ class Entry:
     comments: list[Comment] = field(default_factory=list)
     pings: list[Ping] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    place: str = ""  # where the entry is, when not a line (e.g. a WXR item)
 
     @property
     def all_categories(self) -> list[str]:
@@ -121,7 +122,7 @@ class Entry:
         return [word.strip() for word in _keyword_split.split(self.keywords) if word.strip()]
 
     def describe(self) -> str:
-        return f"“{self.title or '(untitled)'}” (line {self.line})"
+        return f"“{self.title or '(untitled)'}” ({self.place or f'line {self.line}'})"
 
 
 @dataclass
@@ -131,9 +132,11 @@ class EntryError:
     line: int
     title: str
     message: str
+    place: str = ""
 
     def describe(self) -> str:
-        return f"“{self.title or '(untitled)'}” (line {self.line}): {self.message}"
+        where = self.place or f"line {self.line}"
+        return f"“{self.title or '(untitled)'}” ({where}): {self.message}"
 
 
 class EntryProblem(ValueError):

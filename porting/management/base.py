@@ -48,12 +48,6 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Read and check everything, keep nothing."
         )
-        parser.add_argument(
-            "--old-permalink",
-            help="Pattern of the old blog's post paths, for 301 redirects from entries "
-            "without a UNIQUE URL, e.g. /blog/{year}/{month}/{basename}.html "
-            "(default: the IMPORT_OLD_PERMALINK setting).",
-        )
 
     def entries(self, stream, **options):
         raise NotImplementedError
@@ -81,7 +75,7 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"{file}: {exc}") from None
         self.show_report(report, verbosity=options["verbosity"])
 
-    def import_options(self, *, timezone, author, dry_run, old_permalink, **_) -> ImportOptions:
+    def import_options(self, *, timezone, author, dry_run, old_permalink="", **_) -> ImportOptions:
         tz = parse_timezone(timezone)
         user = None
         if author:

@@ -16,6 +16,12 @@ class Command(ImportCommand):
             help="auto (guess UTF-8, EUC-JP or Shift_JIS), utf-8, euc-jp, shift_jis, "
             "or any other encoding name.",
         )
+        parser.add_argument(
+            "--old-permalink",
+            help="Pattern of the old blog's post paths, for 301 redirects from entries "
+            "without a UNIQUE URL, e.g. /blog/{year}/{month}/{basename}.html "
+            "(default: the IMPORT_OLD_PERMALINK setting).",
+        )
 
     def count(self, stream, **options) -> int:
         return mt_format.count_entries(stream)
