@@ -17,11 +17,45 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = (
-    "blog post travel kyoto autumn leaves temple garden tea ramen train station camera photo "
-    "river bridge mountain snow spring cherry night walk coffee book music friend family "
-    "京都 旅行 紅葉 写真 日記 散歩 桜 温泉 電車 料理"
-).split()
+WORDS = [
+    "blog",
+    "post",
+    "travel",
+    "kyoto",
+    "autumn",
+    "leaves",
+    "temple",
+    "garden",
+    "tea",
+    "ramen",
+    "train",
+    "station",
+    "camera",
+    "photo",
+    "river",
+    "bridge",
+    "mountain",
+    "snow",
+    "spring",
+    "cherry",
+    "night",
+    "walk",
+    "coffee",
+    "book",
+    "music",
+    "friend",
+    "family",
+    "京都",
+    "旅行",
+    "紅葉",
+    "写真",
+    "日記",
+    "散歩",
+    "桜",
+    "温泉",
+    "電車",
+    "料理",
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from porting.importer import ImportOptions, ImportReport, import_entries
+from porting.importer import ImportOptions, ImportReport
 from porting.mt_format import ExportError
 from porting.progress import Progress
+from porting.sources import import_file
 
 
 def check_old_permalink(pattern: str) -> str:
@@ -32,7 +33,9 @@ def parse_timezone(name: str | None) -> zoneinfo.ZoneInfo:
 
 
 class ImportCommand(BaseCommand):
-    """An import from a file; subclasses say how the file is read (`entries`, `count`)."""
+    """An import from a file; subclasses name the format (`kind`, a key of SOURCES)."""
+
+    kind = ""
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="The export file.")
@@ -49,30 +52,33 @@ class ImportCommand(BaseCommand):
             "--dry-run", action="store_true", help="Read and check everything, keep nothing."
         )
 
-    def entries(self, stream, **options):
-        raise NotImplementedError
-
-    def count(self, stream, **options) -> int:
-        raise NotImplementedError
-
     def handle(self, *args, file: str, **options) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         import_options = self.import_options(**options)
+        progress = None
+
+        def start_progress(total: int) -> Progress:
+            nonlocal progress
+            progress = Progress(
+                lambda text: self.stdout.write(text, ending=""), total, tty=self.stdout.isatty()
+            )
+            return progress
+
         try:
-            with path.open("rb") as stream:
-                total = self.count(stream, **options)
-                stream.seek(0)
-                progress = Progress(
-                    lambda text: self.stdout.write(text, ending=""),
-                    total,
-                    tty=self.stdout.isatty(),
-                )
-                report = import_entries(self.entries(stream, **options), import_options, progress)
-                progress.finish()
+            report = import_file(
+                path,
+                kind=self.kind,
+                options=import_options,
+                encoding=options.get("encoding", "auto"),
+                progress=start_progress,
+            )
         except ExportError as exc:
             raise CommandError(f"{file}: {exc}") from None
+        finally:
+            if progress is not None:
+                progress.finish()
         self.show_report(report, verbosity=options["verbosity"])
 
     def import_options(self, *, timezone, author, dry_run, old_permalink="", **_) -> ImportOptions:

@@ -1,4 +1,3 @@
-from porting import mt_format
 from porting.management.base import ImportCommand
 
 
@@ -7,6 +6,7 @@ class Command(ImportCommand):
         "Import a Movable Type, TypePad or cocolog export: posts, categories, tags, "
         "comments and pings, with 301 redirects from the old URLs. Safe to run again."
     )
+    kind = "mt"
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -22,9 +22,3 @@ class Command(ImportCommand):
             "without a UNIQUE URL, e.g. /blog/{year}/{month}/{basename}.html "
             "(default: the IMPORT_OLD_PERMALINK setting).",
         )
-
-    def count(self, stream, **options) -> int:
-        return mt_format.count_entries(stream)
-
-    def entries(self, stream, *, encoding: str, **options):
-        return mt_format.read_entries(stream, encoding=encoding)
