@@ -5,6 +5,7 @@ checkout; production (`DEBUG=false`) refuses to start without a real
 `SECRET_KEY`.
 """
 
+import tempfile
 from pathlib import Path
 
 import environ
@@ -218,3 +219,8 @@ KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", defaul
 KIJI_IMPORT_OLD_PERMALINK = env.str(
     "IMPORT_OLD_PERMALINK", default="/{year}/{month}/{basename}.html"
 )
+# Where uploads wait for their import task (deleted once imported), and their size limit.
+KIJI_IMPORT_UPLOAD_DIR = env.path(
+    "IMPORT_UPLOAD_DIR", default=Path(tempfile.gettempdir()) / "kiji-imports"
+)
+KIJI_IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)

@@ -52,6 +52,18 @@ def convert_breaks(text: str) -> str:
     )
 
 
+def check_old_permalink(pattern: str) -> str:
+    """Return `pattern` if it formats with year, month, day and basename; else ValueError."""
+    try:
+        pattern.format(year="2004", month="09", day="02", basename="post_12")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"Bad old permalink pattern {pattern!r} ({exc}); use {{year}}, {{month}}, {{day}} "
+            "and {basename}, e.g. /blog/{year}/{month}/{basename}.html"
+        ) from None
+    return pattern
+
+
 @dataclass
 class ImportReport:
     """What an import did: counts per kind and outcome, failures and warnings."""
@@ -85,6 +97,23 @@ class ImportReport:
         return [header] + [
             (kind, *(str(self.counts[kind][outcome]) for outcome in OUTCOMES)) for kind in kinds
         ]
+
+    def lines(self, *, all_warnings: bool = False) -> list[str]:
+        """The report as text lines: a heading, the table, warnings, then failures."""
+        entries = "entry" if self.entries_read == 1 else "entries"
+        heading = "Dry run: nothing was saved." if self.dry_run else "Import finished."
+        lines = [f"{heading} {self.entries_read} {entries} read in {self.seconds:.1f} s."]
+        lines += self.table().splitlines()
+        if self.warnings:
+            shown = self.warnings if all_warnings else self.warnings[:10]
+            lines.append(f"{len(self.warnings)} warnings:")
+            lines += [f"  {warning}" for warning in shown]
+            if len(shown) < len(self.warnings):
+                lines.append(f"  ... and {len(self.warnings) - len(shown)} more")
+        if self.failures:
+            lines.append(f"{self.failed} not imported:")
+            lines += [f"  {failure}" for failure in self.failures]
+        return lines
 
     def table(self) -> str:
         rows = self.rows()

@@ -1,6 +1,8 @@
 import hashlib
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from blog.models import Post
@@ -57,3 +59,56 @@ class OldPath(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class ImportJob(models.Model):
+    """An import started from the admin: its options, progress and final report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Finished with failures")
+
+    class Kind(models.TextChoices):
+        MT = "mt", _("Movable Type / TypePad / cocolog")
+        WXR = "wxr", _("WordPress (WXR)")
+
+    kind = models.CharField(_("format"), max_length=10, choices=Kind.choices, default=Kind.MT)
+    filename = models.CharField(_("file"), max_length=255)
+    upload_path = models.CharField(max_length=500, editable=False)
+    options = models.JSONField(_("options"), default=dict, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("entries in the file"), default=0)
+    done = models.PositiveIntegerField(_("entries done"), default=0)
+    report = models.TextField(_("report"), blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:porting_importjob_change", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0

@@ -7,21 +7,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from porting.importer import ImportOptions, ImportReport
+from porting.importer import ImportOptions, ImportReport, check_old_permalink
 from porting.mt_format import ExportError
 from porting.progress import Progress
 from porting.sources import import_file
-
-
-def check_old_permalink(pattern: str) -> str:
-    try:
-        pattern.format(year="2004", month="09", day="02", basename="post_12")
-    except (KeyError, IndexError, ValueError) as exc:
-        raise CommandError(
-            f"Bad old permalink pattern {pattern!r} ({exc}); use {{year}}, {{month}}, {{day}} "
-            "and {basename}, e.g. /blog/{year}/{month}/{basename}.html"
-        ) from None
-    return pattern
 
 
 def parse_timezone(name: str | None) -> zoneinfo.ZoneInfo:
@@ -94,31 +83,22 @@ class ImportCommand(BaseCommand):
         return ImportOptions(
             tz=tz,
             author=user,
-            old_permalink=check_old_permalink(old_permalink),
+            old_permalink=self.old_permalink(old_permalink),
             dry_run=dry_run,
         )
 
+    @staticmethod
+    def old_permalink(pattern: str) -> str:
+        try:
+            return check_old_permalink(pattern)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
     def show_report(self, report: ImportReport, *, verbosity: int) -> None:
-        heading = "Dry run: nothing was saved." if report.dry_run else "Import finished."
-        entries = "entry" if report.entries_read == 1 else "entries"
-        self.stdout.write(
-            f"{heading} {report.entries_read} {entries} read in {report.seconds:.1f} s."
-        )
-        self.stdout.write(report.table())
-        if report.warnings:
-            shown = report.warnings if verbosity > 1 else report.warnings[:10]
-            self.stdout.write(self.style.WARNING(f"{len(report.warnings)} warnings:"))
-            for warning in shown:
-                self.stdout.write(f"  {warning}")
-            if len(shown) < len(report.warnings):
-                self.stdout.write("  ... (-v 2 shows them all)")
+        self.stdout.write("\n".join(report.lines(all_warnings=verbosity > 1)))
         if report.failures:
-            for failure in report.failures:
-                self.stderr.write(f"  not imported: {failure}")
             raise CommandError(
-                f"{report.failed} of {report.entries_read} entries could not be imported "
-                "(listed above); the others were imported."
-                if not report.dry_run
-                else f"{report.failed} of {report.entries_read} entries could not be read "
-                "(listed above)."
+                f"{report.failed} of {report.entries_read} entries could not be "
+                f"{'read' if report.dry_run else 'imported'} (listed above); "
+                f"the others {'can be' if report.dry_run else 'were'} imported."
             )

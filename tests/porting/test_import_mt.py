@@ -110,7 +110,7 @@ def test_unreadable_entry_is_reported_the_rest_imported_and_exit_is_nonzero(yama
     )
 
     assert sorted(Post.objects.values_list("title", flat=True)) == ["Late night", "Tea & biscuits"]
-    assert "“A broken date” (line 48): invalid date" in err
+    assert "“A broken date” (line 48): invalid date" in out
     assert "Traceback" not in out + err
 
 
@@ -139,12 +139,12 @@ def test_an_entry_that_fails_while_writing_leaves_nothing_half_done(yamada, monk
         return real_render(source, body_format)
 
     monkeypatch.setattr(markup, "render_body", render)
-    _, err = import_mt_failing("typepad-quirks.txt", "--author", "yamada", match="2 of 3 entries")
+    out, _ = import_mt_failing("typepad-quirks.txt", "--author", "yamada", match="2 of 3 entries")
 
     assert list(Post.objects.values_list("title", flat=True)) == ["Late night"]
     assert not Category.objects.filter(name="Food").exists()
     assert not OldPath.objects.exists()
-    assert "“Tea & biscuits” (line 1): renderer exploded" in err
+    assert "“Tea & biscuits” (line 1): renderer exploded" in out
 
 
 def test_timezone_option_reads_dates_in_that_zone(yamada):

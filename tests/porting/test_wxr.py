@@ -99,7 +99,7 @@ class TestImportWxr:
         assert Post.objects.get(slug="下書き").status == Post.Status.DRAFT
         assert OldPath.objects.get().path == "/2019/04/spring-in-nara/"
         assert "not imported (Kiji holds posts only): 1 page, 1 trashed comment" in out.getvalue()
-        assert "No date at all" in err.getvalue()
+        assert "No date at all" in out.getvalue()
 
     @pytest.mark.parametrize("name", ["wxr-billion-laughs.xml", "wxr-external-entity.xml"])
     def test_hostile_files_import_nothing(self, name):
