@@ -92,10 +92,14 @@ class CategoryPostsAtomFeed(CategoryPostsFeed):
 
 
 def _feed_state(request, slug: str | None = None) -> tuple:
-    posts = Post.objects.published()
-    if slug is not None:
-        posts = posts.filter(category__slug=slug)
-    return tuple(posts.aggregate(Max("updated_at"), Max("published_at")).values())
+    """The newest edit and publish dates of a feed's posts, once per request."""
+    if not hasattr(request, "_kiji_feed_state"):
+        posts = Post.objects.published()
+        if slug is not None:
+            posts = posts.filter(category__slug=slug)
+        dates = posts.aggregate(Max("updated_at"), Max("published_at"))
+        request._kiji_feed_state = tuple(dates.values())
+    return request._kiji_feed_state
 
 
 def feed_last_modified(request, slug: str | None = None):

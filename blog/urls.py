@@ -35,6 +35,7 @@ urlpatterns = [
         name="category-feed-atom",
     ),
     path("tag/<uslug:slug>/", views.TagPostsView.as_view(), name="tag"),
+    path("archives/", views.ArchiveIndexView.as_view(), name="archives"),
     path("<int:year>/", views.PostYearArchiveView.as_view(), name="archive-year"),
     path("<int:year>/<str:month>/", views.PostMonthArchiveView.as_view(), name="archive-month"),
     path(

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -6,7 +7,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
+from django.views.generic import (
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 
 from blog.models import Category, Post, Tag
 
@@ -92,6 +99,10 @@ class PostMonthArchiveView(PublishedPostsMixin, MonthArchiveView):
     allow_empty = False
     template_name = "blog/post_archive_month.html"
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC") -> list:
+        """The page lists posts, not days: skip the query for the days that have posts."""
+        return []
+
 
 class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
     """The months of a year that have posts, each with its number of posts."""
@@ -110,10 +121,17 @@ class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
         return super().get_context_data(months=months, **kwargs)
 
 
+class ArchiveIndexView(TemplateView):
+    """Every month with published posts, grouped by year, with its number of posts."""
+
+    template_name = "blog/post_archive_index.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(months=month_counts(), **kwargs)
+
+
 def month_counts() -> list[dict]:
     """Every month with published posts, newest first, with its count (one query)."""
-    from django.db.models import Count
-
     return list(
         Post.objects.published()
         .annotate(month=TruncMonth("published_at", tzinfo=timezone.get_current_timezone()))

@@ -7,9 +7,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return run_manage(env, "check", *args)
+
+
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
     return subprocess.run(
-        [sys.executable, "manage.py", "check", *args],
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
@@ -47,3 +51,16 @@ def test_documented_production_settings_pass_check_deploy():
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_language_code_from_the_environment_selects_the_japanese_catalogue():
+    result = run_manage(
+        {"DEBUG": "true", "LANGUAGE_CODE": "ja"},
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.utils.translation import gettext; print(gettext('Continue reading'))",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "続きを読む"

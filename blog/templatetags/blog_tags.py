@@ -1,5 +1,6 @@
 from django import template
 from django.db.models import Count, Q
+from django.http import HttpRequest
 
 from blog.models import Category, Post
 from blog.views import month_counts
@@ -22,3 +23,30 @@ def blog_sidebar(context) -> dict:
         "months": month_counts()[:24],
         "query": context.get("query", ""),
     }
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The absolute URL of this page without tracking or other stray query strings.
+
+    Only a page number past the first is kept, so that every page of a list has
+    its own canonical address and page 1 has exactly one.
+    """
+    request: HttpRequest = context["request"]
+    url = request.build_absolute_uri(request.path)
+    page_obj = context.get("page_obj")
+    if page_obj is not None and page_obj.number > 1:
+        url += f"?page={page_obj.number}"
+    return url
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    """A link to page `number` of this list that keeps the other query parameters."""
+    params = context["request"].GET.copy()
+    if number == 1:
+        params.pop("page", None)
+    else:
+        params["page"] = number
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else context["request"].path

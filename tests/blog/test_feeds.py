@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -6,7 +7,7 @@ import pytest
 from django.utils import timezone
 from django.utils.http import http_date
 
-from tests.factories import make_category, make_post
+from tests.factories import make_category, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -85,3 +86,115 @@ def test_sitemap_lists_published_posts(client):
     body = client.get("/sitemap.xml").content.decode()
 
     assert post.get_absolute_url() in body
+
+
+def test_feed_entries_carry_author_category_and_dates(client):
+    author = make_user("hanako", first_name="Hanako", last_name="Yamada")
+    books = make_category("Books", slug="books")
+    make_post(
+        "Dated",
+        author=author,
+        category=books,
+        published_at=datetime(2024, 3, 1, 0, 30, tzinfo=TOKYO),
+    )
+
+    rss = feedparser.parse(client.get("/feeds/rss/").content)
+    atom = feedparser.parse(client.get("/feeds/atom/").content)
+
+    for feed in (rss, atom):
+        [entry] = feed.entries
+        assert entry.author == "Hanako Yamada"
+        assert [t.term for t in entry.tags] == ["Books"]
+        assert entry.published_parsed[:5] == (2024, 2, 29, 15, 30)  # in UTC
+    assert atom.entries[0].updated_parsed is not None
+    assert rss.feed.title == atom.feed.title == "Kiji"
+    assert atom.feed.subtitle == "Long posts and the conversation under them."
+
+
+def test_feed_links_point_at_the_blog_and_at_themselves(client):
+    make_post()
+
+    rss = feedparser.parse(client.get("/feeds/rss/").content)
+    atom = feedparser.parse(client.get("/feeds/atom/").content)
+
+    assert rss.feed.link == "http://testserver/"
+    assert {link.href for link in atom.feed.links} >= {
+        "http://testserver/",
+        "http://testserver/feeds/atom/",
+    }
+
+
+def test_feed_is_limited_to_the_configured_number_of_newest_posts(client, settings):
+    settings.KIJI_FEED_ITEMS = 3
+    posts = [make_post(published_at=timezone.now() - timedelta(hours=n)) for n in range(1, 6)]
+
+    feed = feedparser.parse(client.get("/feeds/atom/").content)
+
+    assert [e.title for e in feed.entries] == [p.title for p in posts[:3]]
+
+
+def test_feed_entry_link_of_a_japanese_slug_opens_the_post(client):
+    post = make_post("京都の古本屋")
+
+    [entry] = feedparser.parse(client.get("/feeds/rss/").content).entries
+    path = entry.link.removeprefix("http://testserver")
+
+    assert client.get(path).context["post"] == post
+
+
+def test_unknown_category_feed_is_404(client):
+    assert client.get("/category/no-such/feed/rss/").status_code == 404
+    assert client.get("/category/no-such/feed/atom/").status_code == 404
+
+
+def test_category_feed_has_its_own_title_and_answers_conditional_get(client):
+    books = make_category("Books", slug="books", description="Reading notes.")
+    make_post("In books", category=books)
+    url = "/category/books/feed/rss/"
+
+    first = client.get(url)
+    feed = feedparser.parse(first.content)
+
+    assert feed.feed.title == "Kiji: Books"
+    assert feed.feed.description == "Reading notes."
+    assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    assert first["ETag"] != client.get("/feeds/rss/")["ETag"]
+
+
+def test_empty_feed_is_valid(client):
+    feed = feedparser.parse(client.get("/feeds/rss/").content)
+
+    assert not feed.bozo
+    assert feed.entries == []
+
+
+def parse_sitemap(content: bytes) -> dict[str, str | None]:
+    namespace = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ElementTree.fromstring(content)
+    return {
+        url.findtext("sm:loc", namespaces=namespace): url.findtext(
+            "sm:lastmod", namespaces=namespace
+        )
+        for url in root.findall("sm:url", namespace)
+    }
+
+
+def test_sitemap_lists_the_index_posts_and_categories_with_published_posts(client):
+    books = make_category("Books", slug="books")
+    make_category("Empty", slug="empty")
+    drafts_only = make_category("Drafts only", slug="drafts-only")
+    post = make_post("京都の古本屋", category=books)
+    make_post("Draft", category=drafts_only, status="draft")
+
+    response = client.get("/sitemap.xml")
+    urls = parse_sitemap(response.content)
+
+    assert response["Content-Type"] == "application/xml"
+    assert set(urls) == {
+        "http://testserver/",
+        "http://testserver" + post.get_absolute_url(),
+        "http://testserver/category/books/",
+    }
+    assert urls["http://testserver" + post.get_absolute_url()].startswith(
+        post.updated_at.strftime("%Y-%m-%d")
+    )

@@ -2,9 +2,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from blog.models import Post
+from blog import discussion
+from blog.models import Post, Tag
 from tests.factories import make_category, make_post
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +120,80 @@ def test_discussion_closes_after_the_configured_age(settings):
 
 def test_category_slug_is_made_from_its_name():
     assert make_category("日記").slug == "日記"
+
+
+def test_slug_of_a_title_without_letters_falls_back_to_post():
+    assert make_post("!!!").slug == "post"
+    assert make_post("???").slug == "post-2"
+
+
+def test_an_explicit_slug_is_kept_and_survives_edits():
+    post = make_post("Title", slug="my-own-slug")
+    post.title = "Another title"
+    post.body = "New body"
+    post.save()
+
+    post.refresh_from_db()
+    assert post.slug == "my-own-slug"
+    assert post.get_absolute_url().endswith("/my-own-slug/")
+
+
+def test_summary_is_the_excerpt_or_the_start_of_the_body():
+    with_excerpt = make_post(excerpt="Hand-written excerpt.", body="Body text.")
+    without = make_post(body="word " * 100)
+
+    assert with_excerpt.summary == "Hand-written excerpt."
+    assert len(without.summary) <= 200
+    assert without.summary.endswith("…")
+    assert "<" not in make_post(body="**bold** text").summary
+
+
+def test_scheduled_post_appears_when_its_time_comes():
+    publish_at = timezone.now() + timedelta(hours=2)
+    post = make_post("Scheduled", published_at=publish_at)
+
+    assert post not in Post.objects.published()
+    with time_machine.travel(publish_at + timedelta(seconds=1)):
+        assert post in Post.objects.published()
+        assert post.is_published()
+
+
+def test_for_listing_annotates_registered_counts_of_public_items():
+    # Any model with a `post` foreign key can register a count; the tag links have one.
+    discussion.register_count("tag_link_count", lambda: Post.tags.through.objects.all())
+    try:
+        post = make_post(tags=[Tag.objects.create(name="a"), Tag.objects.create(name="b")])
+        bare = make_post()
+        counts = {p.pk: p.tag_link_count for p in Post.objects.for_listing()}
+    finally:
+        discussion._count_builders.pop("tag_link_count")
+
+    assert counts == {post.pk: 2, bare.pk: 0}
+
+
+def test_for_listing_takes_a_fixed_number_of_queries(django_assert_num_queries):
+    tag = Tag.objects.create(name="t")
+    for _ in range(10):
+        make_post(category=make_category(), tags=[tag])
+
+    with django_assert_num_queries(2):  # posts with author and category, then tags
+        posts = list(Post.objects.for_listing())
+        assert all(p.category and p.author and list(p.tags.all()) for p in posts)
+
+
+def test_search_ignores_case():
+    post = make_post("Long Posts", body="About LETTERS.")
+
+    assert list(Post.objects.search("long letters")) == [post]
+
+
+def test_posts_are_ordered_newest_first_with_the_id_breaking_ties():
+    when = timezone.now() - timedelta(days=1)
+    first, second = make_post(published_at=when), make_post(published_at=when)
+    newest = make_post(published_at=when + timedelta(minutes=1))
+
+    assert list(Post.objects.published()) == [newest, second, first]
+
+
+def test_tag_slug_keeps_japanese_characters():
+    assert Tag.objects.create(name="古本 屋").slug == "古本-屋"

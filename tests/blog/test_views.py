@@ -137,7 +137,9 @@ def test_search_finds_japanese_text(client):
         "/feeds/rss/",
         "/feeds/atom/",
         "/category/hidden-things/feed/rss/",
+        "/category/hidden-things/feed/atom/",
         "/sitemap.xml",
+        "/archives/",
     ],
 )
 def test_unpublished_posts_never_reach_readers(client, url):
@@ -221,3 +223,15 @@ def test_post_page_takes_a_fixed_number_of_queries(client, django_assert_num_que
     # post, tags, previous, next, related, sidebar categories and months
     with django_assert_num_queries(7):
         client.get(posts[n_posts // 2].get_absolute_url())
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 5000, "<script>", "%", "_"])
+def test_search_copes_with_odd_queries(client, query):
+    make_post("100% pure_text")
+
+    response = client.get(reverse("blog:search"), {"q": query})
+
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("</head>")[1]
+    if not query.strip():
+        assert list(response.context["posts"]) == []
