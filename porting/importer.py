@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from blog import markup
 from blog.models import Category, Post, Tag
+from porting.middleware import could_be_old_path
 from porting.models import ImportedEntry, OldPath
 from porting.mt_format import Entry, EntryError, EntryProblem
 
@@ -237,7 +238,7 @@ class Importer:
             imported.append(ImportedEntry(post=post, source_key=key, source=source[:500]))
             for tag in self._tags_for(entry, part):
                 tag_links.append(through(post_id=post.pk, tag_id=tag.pk))
-            for path in self._old_paths(entry, post):
+            for path in self._old_paths(entry, post, part):
                 old_paths.append(OldPath(path=path, post=post))
         through.objects.bulk_create(tag_links)
         ImportedEntry.objects.bulk_create(imported)
@@ -374,7 +375,7 @@ class Importer:
             candidate = f"{base}-{n}"
         return candidate
 
-    def _old_paths(self, entry: Entry, post: Post) -> list[str]:
+    def _old_paths(self, entry: Entry, post: Post, part: ImportReport) -> list[str]:
         """Old permalink paths of the entry not yet taken: its UNIQUE URL or the pattern."""
         paths = []
         if entry.unique_url:
@@ -393,6 +394,12 @@ class Importer:
         for path in paths:
             path = path[:500]
             if path in ("", "/") or path in self.old_paths or path == post.get_absolute_url():
+                continue
+            if not could_be_old_path(path):
+                part.warnings.append(
+                    f"{entry.describe()}: old URL path {path} is not redirected (it looks like "
+                    "no permalink; set IMPORT_OLD_PERMALINK to its pattern)"
+                )
                 continue
             self.old_paths.add(path)
             fresh.append(path)

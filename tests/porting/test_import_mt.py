@@ -82,15 +82,13 @@ def test_importing_the_same_file_twice_changes_nothing(yamada):
     assert row.split() == ["posts", "0", "1", "0", "0"]
 
 
-def test_existing_post_with_the_same_date_and_title_is_not_duplicated(yamada):
+def test_existing_post_with_the_same_date_and_title_is_not_duplicated(yamada, tmp_path):
     make_post("Late night", published_at=datetime(2018, 12, 31, 23, 59, 59, tzinfo=TOKYO))
-    data = b"TITLE: Late night\nDATE: 12/31/2018 23:59:59\n-----\nBODY:\nzzz\n"
-    path = FIXTURES.parent / "late.tmp"
-    path.write_bytes(data)
-    try:
-        import_mt(path, "--author", "yamada")
-    finally:
-        path.unlink()
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"TITLE: Late night\nDATE: 12/31/2018 23:59:59\n-----\nBODY:\nzzz\n")
+
+    import_mt(path, "--author", "yamada")
+
     assert Post.objects.count() == 1
 
 
@@ -239,3 +237,44 @@ class TestOldUrls:
         assert client.get("/2004/09/nothing.html").status_code == 404
         assert client.get("/").status_code == 200
         assert client.post("/2004/09/post_12.html").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "looked_up"),
+    [
+        ("/blog/2004/09/post_12.html", True),
+        ("/archives/000123.html", True),
+        ("/2019/04/spring-in-nara/", True),
+        ("/archives/123", True),
+        ("/spring-in-nara/", True),
+        ("/wp-admin/setup/config/", False),
+        ("/no/such/page/", False),
+    ],
+)
+def test_only_permalink_shaped_404s_are_looked_up(path, looked_up, settings):
+    from porting.middleware import could_be_old_path
+
+    settings.KIJI_IMPORT_OLD_PERMALINK = ""
+    assert could_be_old_path(path) is looked_up
+
+
+def test_the_configured_pattern_is_always_looked_up(settings):
+    from porting.middleware import could_be_old_path
+
+    settings.KIJI_IMPORT_OLD_PERMALINK = "/diary/{basename}/"
+    assert could_be_old_path("/diary/autumn-trip/")
+    assert not could_be_old_path("/notes/autumn-trip/")
+
+
+def test_an_old_url_that_cannot_be_redirected_is_a_warning(yamada, settings, tmp_path):
+    settings.KIJI_IMPORT_OLD_PERMALINK = ""
+    path = tmp_path / "odd.txt"
+    path.write_text(
+        "TITLE: Odd\nUNIQUE URL: http://old.example.com/notes/odd-one/\n"
+        "DATE: 01/02/2005 03:04:05\n-----\nBODY:\nx\n",
+        encoding="utf-8",
+    )
+    output = import_mt(path, "--author", "yamada")
+
+    assert "old URL path /notes/odd-one/ is not redirected" in output
+    assert not OldPath.objects.exists()
