@@ -148,6 +148,7 @@ class Importer:
         self.report = ImportReport(dry_run=options.dry_run)
         self._users: dict[str, object] = {}
         self._default_user = None
+        self._seen_basenames: set[str] = set()
         self._load_lookups()
 
     # Lookups, loaded once and kept in step with what this import writes.
@@ -166,10 +167,9 @@ class Importer:
         self.categories = {c.name: c for c in Category.objects.all()}
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.old_paths = set(OldPath.objects.values_list("path", flat=True))
-        self.seen_basenames: set[str] = set()
 
     def run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
-        batch: list[Entry] = []
+        batch: list[tuple[Entry, str]] = []
         for item in entries:
             self.report.entries_read += 1
             if isinstance(item, EntryError):
@@ -177,7 +177,7 @@ class Importer:
                 self.report.add("posts", "failed")
                 self.progress(1)
                 continue
-            batch.append(item)
+            batch.append((item, self._source(item)))
             if len(batch) >= self.options.batch_size:
                 self._flush(batch)
                 batch = []
@@ -185,7 +185,7 @@ class Importer:
             self._flush(batch)
         return self.report
 
-    def _flush(self, batch: list[Entry]) -> None:
+    def _flush(self, batch: list[tuple[Entry, str]]) -> None:
         try:
             with transaction.atomic():
                 part = self._write(batch)
@@ -194,10 +194,10 @@ class Importer:
             # own so the others are kept and the bad one is named.
             self._load_lookups()
             part = ImportReport()
-            for entry in batch:
+            for entry, source in batch:
                 try:
                     with transaction.atomic():
-                        part.merge(self._write([entry]))
+                        part.merge(self._write([(entry, source)]))
                 except Exception as exc:  # reported with the entry, never raised
                     self._load_lookups()
                     message = str(exc) or exc.__class__.__name__
@@ -208,16 +208,15 @@ class Importer:
 
     # Writing.
 
-    def _write(self, batch: list[Entry]) -> ImportReport:
+    def _write(self, batch: list[tuple[Entry, str]]) -> ImportReport:
         part = ImportReport()
         new: list[tuple[Entry, Post, str]] = []
-        for entry in batch:
+        for entry, source in batch:
             part.warnings += [f"{entry.describe()}: {warning}" for warning in entry.warnings]
             if entry.no_entry:
                 part.add("posts", "existing")
                 continue
             published_at = self._aware(entry.date)
-            source = self._source(entry)
             existing = self._match(entry, source, published_at)
             if existing is not None:
                 part.add("posts", "existing")
@@ -253,13 +252,18 @@ class Importer:
         return timezone.make_aware(naive, self.options.tz)
 
     def _source(self, entry: Entry) -> str:
-        """The entry's identity: its old URL, else its basename, else its date and title."""
+        """The entry's identity: its old URL, else its basename, else its date and title.
+
+        Decided as entries are read, so that a basename repeated in the file
+        (it happens) makes the later entries fall back to date and title.
+        """
         if entry.unique_url:
             return f"url:{entry.unique_url}"
-        if entry.basename and entry.basename not in self.seen_basenames:
-            self.seen_basenames.add(entry.basename)
+        if entry.basename and entry.basename not in self._seen_basenames:
+            self._seen_basenames.add(entry.basename)
             return f"basename:{entry.basename}"
-        return f"date-title:{entry.date.isoformat()}|{entry.title}"
+        when = entry.date.isoformat() if entry.date else ""
+        return f"date-title:{when}|{entry.title}"
 
     def _match(self, entry: Entry, source: str, published_at: datetime) -> int | None:
         """The id of a post this entry already is, or None."""

@@ -1,16 +1,14 @@
 """The admin's import page: upload, background task, progress and report; the export download."""
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from blog.models import Post
 from porting.models import ImportJob
 from tests.factories import make_post, make_user
+from tests.porting.files import FIXTURES
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).parent / "fixtures"
 ADD_URL = "/admin/porting/importjob/add/"
 
 

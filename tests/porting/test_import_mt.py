@@ -12,9 +12,9 @@ from blog import markup
 from blog.models import Category, Post, Tag
 from porting.models import ImportedEntry, OldPath
 from tests.factories import make_post, make_user
+from tests.porting.files import FIXTURES, REAL_EXPORTS
 
 pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).parent / "fixtures"
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -278,3 +278,32 @@ def test_an_old_url_that_cannot_be_redirected_is_a_warning(yamada, settings, tmp
 
     assert "old URL path /notes/odd-one/ is not redirected" in output
     assert not OldPath.objects.exists()
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.exists(), reason="real exports not present")
+def test_repeated_basename_in_a_real_export_keeps_both_entries_and_stays_idempotent(db):
+    make_user("Foo Bar", is_superuser=True)
+    sample = REAL_EXPORTS / "mt-japanese-sample.txt"
+
+    import_mt(sample)
+    output = import_mt(sample)
+
+    assert sorted(Post.objects.values_list("title", flat=True)) == ["2件目の記事", "A dummy title"]
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["filename", "filename-2"]
+    row = next(line for line in output.splitlines() if line.startswith("posts"))
+    assert row.split() == ["posts", "0", "2", "0", "0"]
+
+
+@pytest.mark.skipif(not REAL_EXPORTS.exists(), reason="real exports not present")
+def test_a_real_typepad_export_imports_whole(db, client):
+    make_user("admin", is_superuser=True)
+    import_mt(REAL_EXPORTS / "typepad-getcoreinterface.txt", "--timezone", "America/New_York")
+
+    assert Post.objects.count() == 57
+    post = Post.objects.get(slug="upgrading-3ds-max-net-projects-from-net-framework-to-net-8")
+    response = client.get(
+        "/blog/2025/05/upgrading-3ds-max-net-projects-from-net-framework-to-net-8.html"
+    )
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url()
+    assert client.get(post.get_absolute_url()).status_code == 200

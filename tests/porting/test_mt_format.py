@@ -2,15 +2,12 @@
 
 import io
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from porting import mt_format
 from porting.mt_format import Entry, EntryError
-
-FIXTURES = Path(__file__).parent / "fixtures"
-REAL_EXPORTS = Path("/work/shared/data/mt-exports")
+from tests.porting.files import FIXTURES, REAL_EXPORTS
 
 
 def read(data: bytes, encoding: str = "auto") -> list[Entry | EntryError]:

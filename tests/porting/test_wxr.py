@@ -2,7 +2,6 @@
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,8 +10,7 @@ from blog.models import Post
 from porting import wxr
 from porting.models import OldPath
 from tests.factories import make_user
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.porting.files import FIXTURES
 
 
 def read(name: str) -> tuple[list, wxr.WXRReader]:
