@@ -38,8 +38,8 @@ STATUSES = {
     "junk": "draft",
     "spam": "draft",
 }
-# Encodings tried, in order, when the file's encoding is guessed.
-GUESSED_ENCODINGS = ("utf-8", "euc-jp", "cp932")
+# Legacy Japanese encodings tried when a file is not UTF-8.
+LEGACY_ENCODINGS = ("euc-jp", "cp932")
 ENCODING_ALIASES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932"}
 
 _meta_line = re.compile(r"\s*:\s*")
@@ -273,36 +273,48 @@ def _score_japanese(text: str) -> float:
 
 
 def detect_encoding(stream: BinaryIO, chunk_size: int = 1 << 16) -> str:
-    """Guess the encoding of a whole export: UTF-8, EUC-JP or Shift_JIS (CP932).
+    """Guess the encoding of a whole export: UTF-8, EUC-JP, Shift_JIS (CP932) or ISO-2022-JP.
 
-    Every candidate decodes the whole stream incrementally; those that fail
-    drop out. When EUC-JP and Shift_JIS both decode it, the one that yields
-    more Japanese text wins. The stream is read to its end.
+    UTF-8 wins when it decodes the file, or all but a few stray bytes of it
+    (those entries are then reported one by one). Otherwise EUC-JP and
+    Shift_JIS decode the whole stream; those that fail drop out, and when
+    both succeed the one that yields more Japanese text wins. Reads the
+    stream to its end.
     """
-    decoders = {name: codecs.getincrementaldecoder(name)("strict") for name in GUESSED_ENCODINGS}
-    samples = {name: [] for name in GUESSED_ENCODINGS}
-    sampled = 0
+    utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+    legacy = {name: codecs.getincrementaldecoder(name)("strict") for name in LEGACY_ENCODINGS}
+    samples: dict[str, list[str]] = {name: [] for name in LEGACY_ENCODINGS}
+    non_ascii = bad = sampled = 0
+    escapes = False
     while chunk := stream.read(chunk_size):
-        for name in list(decoders):
+        text = utf8.decode(chunk)
+        if not text.isascii():
+            non_ascii += sum(1 for ch in text if ch >= "\x80")
+            bad += text.count("\ufffd")
+        escapes = escapes or b"\x1b$B" in chunk or b"\x1b$@" in chunk
+        for name in list(legacy):
             try:
-                text = decoders[name].decode(chunk)
+                decoded = legacy[name].decode(chunk)
             except UnicodeDecodeError:
-                del decoders[name]
+                del legacy[name]
                 continue
-            if sampled < (1 << 20) and not text.isascii():
-                samples[name].append(text)
+            if sampled < (1 << 20) and not decoded.isascii():
+                samples[name].append(decoded)
         sampled += len(chunk)
-        if list(decoders) == ["utf-8"] or not decoders:
-            break
-    for name in list(decoders):
+    bad += utf8.decode(b"", final=True).count("\ufffd")
+    if escapes and not non_ascii:
+        return "iso2022_jp"
+    if bad <= max(2, non_ascii // 100):
+        return "utf-8"
+    for name in list(legacy):
         try:
-            decoders[name].decode(b"", final=True)
+            legacy[name].decode(b"", final=True)
         except UnicodeDecodeError:
-            del decoders[name]
-    if "utf-8" in decoders or not decoders:
+            del legacy[name]
+    if not legacy:
         # Undecodable in every guess: UTF-8 lets the bad entries be reported one by one.
         return "utf-8"
-    return max(decoders, key=lambda name: _score_japanese("".join(samples[name])))
+    return max(legacy, key=lambda name: _score_japanese("".join(samples[name])))
 
 
 def normalise_encoding(name: str) -> str:

@@ -234,3 +234,25 @@ def test_real_exports_read_completely(name, entries, comments, pings):
     assert len(read_back) == entries
     assert sum(len(e.comments) for e in read_back) == comments
     assert sum(len(e.pings) for e in read_back) == pings
+
+
+def test_a_utf8_file_with_one_stray_byte_stays_utf8_and_only_that_entry_fails():
+    good = "TITLE: Café {n}\nDATE: 01/02/2005 03:04:05\n-----\nBODY:\nNaïve résumé.\n--------\n"
+    data = "".join(good.format(n=n) for n in range(3)).encode()
+    data = data.replace("Café 1".encode(), b"Caf\xe9 1")  # one Latin-1 byte
+
+    assert mt_format.detect_encoding(io.BytesIO(data)) == "utf-8"
+    first, broken, last = read(data)
+    assert (first.title, last.title) == ("Café 0", "Café 2")
+    assert isinstance(broken, EntryError)
+    assert broken.line == 7
+    assert broken.title == "Caf\ufffd 1"
+
+
+def test_iso_2022_jp_is_detected():
+    text = "TITLE: 日本語の題\nDATE: 01/02/2005 03:04:05\n-----\nBODY:\n本文です。\n"
+    data = text.encode("iso2022_jp")
+
+    assert mt_format.detect_encoding(io.BytesIO(data)) == "iso2022_jp"
+    [entry] = read(data)
+    assert (entry.title, entry.body) == ("日本語の題", "本文です。")
