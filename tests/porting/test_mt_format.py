@@ -256,3 +256,16 @@ def test_iso_2022_jp_is_detected():
     assert mt_format.detect_encoding(io.BytesIO(data)) == "iso2022_jp"
     [entry] = read(data)
     assert (entry.title, entry.body) == ("日本語の題", "本文です。")
+
+
+def test_legacy_start_body_key_makes_the_rest_of_the_metadata_the_body():
+    [entry] = read(b"TITLE: Old\nDATE: 01/02/2005 03:04:05\nSTART BODY:\nline one\nline two\n")
+    assert entry.body == "line one\nline two"
+
+
+def test_no_entry_block_is_flagged_with_its_comments():
+    [entry] = read(
+        b"NO ENTRY: 1\nDATE: 01/02/2005 03:04:05\n-----\nCOMMENT:\nAUTHOR: A\nlate comment\n-----\n"
+    )
+    assert entry.no_entry
+    assert entry.comments[0].text == "late comment"
