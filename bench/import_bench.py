@@ -106,6 +106,7 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="Write the export here and keep it.")
+    parser.add_argument("--workers", type=int, help="Passed to import_mt (default: its own).")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kiji-bench-"))
@@ -130,7 +131,8 @@ def main() -> int:
     get_user_model().objects.create_user("bench")
 
     started = time.monotonic()
-    call_command("import_mt", str(export), "--author", "bench")
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    call_command("import_mt", str(export), "--author", "bench", *workers)
     elapsed = time.monotonic() - started
     print(
         f"import_mt: {args.entries:,} entries, {args.comments:,} comments in {elapsed:.1f} s "

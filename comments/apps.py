@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = _("Comments")
+
+    def ready(self) -> None:
+        from blog import discussion
+        from comments import moderation
+        from comments.models import Comment
+        from comments.services import comment_status_changed
+
+        discussion.register_count("comment_count", Comment.objects.public)
+        moderation.register(
+            Comment,
+            email_template="comments/email/new_comment.txt",
+            on_status_change=comment_status_changed,
+        )

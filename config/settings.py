@@ -212,6 +212,42 @@ KIJI_FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 # Comments and pings close this many days after a post is published (0: never).
 KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", default=0)
 
+# KIJI: comments (and the moderation, spam and flood rules trackbacks share)
+# ------------------------------------------------------------------------------
+KIJI_COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
+# Seconds a person needs at least between seeing the form and sending it.
+KIJI_COMMENTS_MIN_FORM_SECONDS = env.int("COMMENTS_MIN_FORM_SECONDS", default=3)
+# Approve a comment at once when its email already has an approved comment.
+KIJI_COMMENTS_AUTO_APPROVE_KNOWN = env.bool("COMMENTS_AUTO_APPROVE_KNOWN", default=False)
+# Offer commenters one email when their comment is approved.
+KIJI_COMMENTS_NOTIFY_ON_APPROVAL = env.bool("COMMENTS_NOTIFY_ON_APPROVAL", default=False)
+# Comments accepted per IP address per minute (0: no limit).
+KIJI_COMMENTS_PER_MINUTE = env.int("COMMENTS_PER_MINUTE", default=5)
+KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
+KIJI_SPAM_CHECKS = env.list(
+    "SPAM_CHECKS",
+    default=[
+        "comments.spam.BlocklistCheck",
+        "comments.spam.HoneypotCheck",
+        "comments.spam.FormTimingCheck",
+        "comments.spam.LinkCountCheck",
+        "comments.spam.KnownCommenterCheck",
+    ],
+)
+KIJI_SPAM_BLOCKLIST_WORDS = env.list("SPAM_BLOCKLIST_WORDS", default=[])
+# Addresses or networks (CIDR).
+KIJI_SPAM_BLOCKLIST_IPS = env.list("SPAM_BLOCKLIST_IPS", default=[])
+# Whole addresses or "@domain".
+KIJI_SPAM_BLOCKLIST_EMAILS = env.list("SPAM_BLOCKLIST_EMAILS", default=[])
+# More links than this holds an item for review (not spam).
+KIJI_SPAM_MAX_LINKS = env.int("SPAM_MAX_LINKS", default=2)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR).
+KIJI_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# How long the approve / spam links in moderation emails work.
+KIJI_MODERATION_LINK_MAX_AGE = env.int("MODERATION_LINK_MAX_AGE", default=7 * 24 * 3600)
+# Where moderation emails go when the post's author has no email address.
+KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
+
 # KIJI: porting (import_mt, import_wxr, export_mt)
 # ------------------------------------------------------------------------------
 # Path of a post on the old blog, for 301 redirects from entries that carry a

@@ -140,3 +140,97 @@ POSTS = [
         "body": "This post is scheduled: readers will see it once its publish date comes.",
     },
 ]
+
+# Demo comments: (post slug, status, hours after the post was published).
+# Names, addresses and text are invented for the demo; example.* domains only.
+COMMENTS = [
+    {
+        "post": "welcome-to-kiji",
+        "status": "approved",
+        "hours": 5,
+        "name": "山田 花子",
+        "email": "hanako@example.jp",
+        "url": "https://hanako.example.jp/",
+        "text": "開設おめでとうございます。\n承認制なのは安心できますね。これから読みに来ます。",
+    },
+    {
+        "post": "welcome-to-kiji",
+        "status": "approved",
+        "hours": 30,
+        "name": "Tom",
+        "email": "tom@example.com",
+        "url": "",
+        "text": "Congratulations on the new home. The feed works in my reader, by the way.",
+    },
+    {
+        "post": "why-i-still-write-long-posts",
+        "status": "approved",
+        "hours": 8,
+        "name": "Margaret",
+        "email": "margaret@example.org",
+        "url": "https://margaret.example.org/notes",
+        "text": (
+            "I agree about letters. A long post gives me something to push against.\n\n"
+            "I wrote a reply on my own blog: https://margaret.example.org/notes/letters"
+        ),
+    },
+    {
+        "post": "why-i-still-write-long-posts",
+        "status": "pending",
+        "hours": 50,
+        "name": "Ken",
+        "email": "ken@example.net",
+        "url": "",
+        "text": "Isn't a long post just a short post that nobody edited? Half serious question.",
+    },
+    {
+        "post": "kyoto-secondhand-books",
+        "status": "approved",
+        "hours": 12,
+        "name": "古書好き",
+        "email": "koshozuki@example.jp",
+        "url": "",
+        "text": (
+            "寺町通りのあの店、まだあるんですね。\n\n"
+            "学生のころ、百円均一の棚で全集の端本を集めていました。"
+        ),
+    },
+    {
+        "post": "kyoto-secondhand-books",
+        "status": "pending",
+        "hours": 40,
+        "name": "佐藤",
+        "email": "sato@example.jp",
+        "url": "",
+        "text": "出町柳のほうにも良い店がありますよ。今度ぜひ。",
+    },
+    {
+        "post": "kyoto-secondhand-books",
+        "status": "spam",
+        "reason": "Blocked word: cheap",
+        "hours": 41,
+        "name": "Best Deals",
+        "email": "deals@spam.example",
+        "url": "https://spam.example/deals",
+        "text": "cheap watches cheap bags https://spam.example/1 https://spam.example/2",
+    },
+    {
+        "post": "nukadoko-one-year",
+        "status": "approved",
+        "hours": 20,
+        "name": "Aiko",
+        "email": "aiko@example.com",
+        "url": "",
+        "text": "A year! Mine lasted three weeks before I forgot it during a trip.",
+    },
+    {
+        "post": "nukadoko-one-year",
+        "status": "spam",
+        "reason": "The hidden field was filled in (honeypot)",
+        "hours": 22,
+        "name": "seo-helper",
+        "email": "bot@spam.example",
+        "url": "https://spam.example/",
+        "text": "Great post! Visit my site for more great posts.",
+    },
+]

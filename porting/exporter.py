@@ -1,17 +1,22 @@
 """The whole blog as Movable Type entries, one post at a time.
 
-`blog_entries()` turns posts into `mt_format.Entry` objects while reading
-the database in chunks, so exporting a large blog needs memory for one
-chunk, not for the blog.
+`blog_entries()` turns posts, with their approved comments, into
+`mt_format.Entry` objects while reading the database in chunks, so
+exporting a large blog needs memory for one chunk, not for the blog.
+Dates are written to the second, as the format holds them.
 """
 
 from collections.abc import Iterator
 from datetime import tzinfo
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from blog.models import Post
+from comments.models import Comment
+from comments.moderation import Status
+from porting import mt_format
 from porting.mt_format import Entry
 
 CHUNK = 500
@@ -32,17 +37,41 @@ def post_entry(post: Post, tz: tzinfo) -> Entry:
         primary_category=category,
         categories=[category] if category else [],
         tags=[tag.name for tag in post.tags.all()],
-        date=timezone.localtime(post.published_at, tz).replace(tzinfo=None),
+        date=_local(post.published_at, tz),
         body=post.body,
         excerpt=post.excerpt,
+        comments=[
+            mt_format.Comment(
+                author=comment.author_name,
+                email=comment.author_email,
+                url=comment.author_url,
+                ip=comment.ip_address or "",
+                date=_local(comment.created_at, tz),
+                text=comment.text,
+            )
+            for comment in post.approved_comments
+        ],
     )
 
 
+def _local(moment, tz: tzinfo):
+    return timezone.localtime(moment, tz).replace(tzinfo=None, microsecond=0)
+
+
 def blog_entries(tz: tzinfo) -> Iterator[Entry]:
-    """Every post, drafts included, oldest first."""
+    """Every post, drafts included, oldest first, with its approved comments."""
     posts = (
         Post.objects.select_related("author", "category")
-        .prefetch_related("tags")
+        .prefetch_related(
+            "tags",
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.filter(status=Status.APPROVED).order_by(
+                    "created_at", "id"
+                ),
+                to_attr="approved_comments",
+            ),
+        )
         .order_by("published_at", "id")
     )
     for post in posts.iterator(chunk_size=CHUNK):

@@ -12,8 +12,10 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from multiprocessing import get_context
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
@@ -23,6 +25,7 @@ from django.utils.text import slugify
 
 from blog import markup
 from blog.models import Category, Post, Tag
+from porting import discussion
 from porting.middleware import could_be_old_path
 from porting.models import ImportedEntry, OldPath
 from porting.mt_format import Entry, EntryError, EntryProblem
@@ -37,6 +40,13 @@ _block_start = re.compile(
     re.IGNORECASE,
 )
 _paragraph_split = re.compile(r"\n\s*\n")
+
+
+def render_post(item: tuple[str, str]) -> tuple[str, str]:
+    """A post body's HTML and plain text, as `Post.save()` stores them."""
+    body, body_format = item
+    body_html = markup.render_body(body, body_format)
+    return body_html, markup.plain_text(body_html)
 
 
 def convert_breaks(text: str) -> str:
@@ -137,6 +147,9 @@ class ImportOptions:
     old_permalink: str = ""  # e.g. "/{year}/{month}/{basename}.html"
     dry_run: bool = False
     batch_size: int = 200
+    # Processes that render HTML (bleach dominates an import's time). More than one
+    # forks the process: only for the command line, never inside a web server.
+    workers: int = 1
 
 
 class Importer:
@@ -149,6 +162,8 @@ class Importer:
         self._users: dict[str, object] = {}
         self._default_user = None
         self._seen_basenames: set[str] = set()
+        self.writers = [writer(self._aware, self.render) for writer in discussion.WRITERS]
+        self._pool = None
         self._load_lookups()
 
     # Lookups, loaded once and kept in step with what this import writes.
@@ -156,19 +171,34 @@ class Importer:
     def _load_lookups(self) -> None:
         self.slugs = set(Post.objects.values_list("slug", flat=True))
         self.keys = ImportedEntry.objects.post_ids_by_key()
-        self.by_slug_date = {
-            (slug, published_at): pk
-            for pk, slug, published_at in Post.objects.values_list("pk", "slug", "published_at")
-        }
-        self.by_date_title = {
-            (published_at, title): pk
-            for pk, title, published_at in Post.objects.values_list("pk", "title", "published_at")
-        }
+        self.by_slug_date, self.by_date_title, self.by_date = {}, {}, {}
+        for pk, slug, title, published_at in Post.objects.values_list(
+            "pk", "slug", "title", "published_at"
+        ).order_by("pk"):
+            self.by_slug_date[(slug, published_at)] = pk
+            self.by_date_title[(published_at, title)] = pk
+            self.by_date.setdefault(published_at, pk)
         self.categories = {c.name: c for c in Category.objects.all()}
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.old_paths = set(OldPath.objects.values_list("path", flat=True))
 
+    def render(self, function: Callable, items: list) -> list:
+        """`function` applied to every item, in the worker processes when there are some."""
+        if self.options.workers < 2 or len(items) < 50:
+            return [function(item) for item in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.options.workers, mp_context=get_context("fork"))
+        chunk = max(1, len(items) // (self.options.workers * 4))
+        return list(self._pool.map(function, items, chunksize=chunk))
+
     def run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
+        try:
+            return self._run(entries)
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+
+    def _run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
         batch: list[tuple[Entry, str]] = []
         for item in entries:
             self.report.entries_read += 1
@@ -211,22 +241,40 @@ class Importer:
     def _write(self, batch: list[tuple[Entry, str]]) -> ImportReport:
         part = ImportReport()
         new: list[tuple[Entry, Post, str]] = []
+        # Every entry's post, new or already there, for its comments and pings.
+        targets: list[tuple[Entry, Post | int, bool]] = []
         for entry, source in batch:
             part.warnings += [f"{entry.describe()}: {warning}" for warning in entry.warnings]
             if entry.no_entry:
+                targets.append((entry, self._dated_post(entry), False))
                 part.add("posts", "existing")
                 continue
             published_at = self._aware(entry.date)
             existing = self._match(entry, source, published_at)
             if existing is not None:
                 part.add("posts", "existing")
+                targets.append((entry, existing, isinstance(existing, Post)))
                 continue
             post = self._build_post(entry, published_at, part)
-            self.keys[ImportedEntry.key_for(source)] = 0  # taken; real id after insert
-            self.by_date_title[(published_at, post.title)] = 0
+            # Later entries of this batch that are the same entry find the unsaved post.
+            self.keys[ImportedEntry.key_for(source)] = post
+            self.by_date_title[(published_at, post.title)] = post
             new.append((entry, post, source))
-        if not new:
-            return part
+            targets.append((entry, post, True))
+        if new:
+            rendered = self.render(render_post, [(p.body, p.body_format) for _, p, _ in new])
+            for (_, post, _), (body_html, body_text) in zip(new, rendered, strict=True):
+                post.body_html, post.body_text = body_html, body_text
+            self._insert_posts(new, part)
+        resolved = [
+            (entry, post if isinstance(post, Post) else Post(pk=post), is_new)
+            for entry, post, is_new in targets
+        ]
+        for writer in self.writers:
+            writer.model.objects.bulk_create(writer.rows(resolved, part), batch_size=500)
+        return part
+
+    def _insert_posts(self, new: list[tuple[Entry, Post, str]], part: ImportReport) -> None:
         posts = Post.objects.bulk_create([post for _, post, _ in new])
         through = Post.tags.through
         tag_links, imported, old_paths = [], [], []
@@ -234,6 +282,7 @@ class Importer:
             key = ImportedEntry.key_for(source)
             self.keys[key] = post.pk
             self.by_date_title[(post.published_at, post.title)] = post.pk
+            self.by_date.setdefault(post.published_at, post.pk)
             imported.append(ImportedEntry(post=post, source_key=key, source=source[:500]))
             for tag in self._tags_for(entry, part):
                 tag_links.append(through(post_id=post.pk, tag_id=tag.pk))
@@ -244,7 +293,15 @@ class Importer:
         OldPath.objects.bulk_create(old_paths)
         part.add("posts", "created", len(posts))
         part.add("redirects", "created", len(old_paths))
-        return part
+
+    def _dated_post(self, entry: Entry) -> int:
+        """The post a NO ENTRY block adds to: the one with the block's date."""
+        pk = self.by_date.get(self._aware(entry.date)) if entry.date else None
+        if pk is None:
+            raise EntryProblem(
+                f"NO ENTRY: no post is dated {entry.date or '(no DATE)'} to add comments to"
+            )
+        return pk
 
     def _aware(self, naive: datetime) -> datetime:
         if timezone.is_aware(naive):
@@ -265,8 +322,8 @@ class Importer:
         when = entry.date.isoformat() if entry.date else ""
         return f"date-title:{when}|{entry.title}"
 
-    def _match(self, entry: Entry, source: str, published_at: datetime) -> int | None:
-        """The id of a post this entry already is, or None."""
+    def _match(self, entry: Entry, source: str, published_at: datetime) -> Post | int | None:
+        """The post this entry already is (its id, or the unsaved post of this batch), or None."""
         pk = self.keys.get(ImportedEntry.key_for(source))
         if pk is not None:
             return pk
@@ -293,8 +350,6 @@ class Importer:
             comments_enabled=entry.allow_comments,
             pings_enabled=entry.allow_pings,
         )
-        post.body_html = markup.render_body(post.body, post.body_format)
-        post.body_text = markup.plain_text(post.body_html)
         return post
 
     def _body(self, entry: Entry, part: ImportReport) -> tuple[str, str]:

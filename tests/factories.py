@@ -14,8 +14,8 @@ _seq = count(1)
 def make_user(username: str | None = None, **fields):
     username = username or f"user{next(_seq)}"
     User = get_user_model()
-    user, _ = User.objects.get_or_create(username=username, defaults=fields)
-    if not user.has_usable_password():
+    user, created = User.objects.get_or_create(username=username, defaults=fields)
+    if created:
         user.set_password("password")
         user.save()
     return user

@@ -1,5 +1,6 @@
 """What the import commands share: options, progress, the final table and the exit status."""
 
+import os
 import zoneinfo
 from pathlib import Path
 
@@ -40,6 +41,12 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Read and check everything, keep nothing."
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(os.cpu_count() or 1, 8),
+            help="Processes that render posts and comments (default: one per CPU, at most 8).",
+        )
 
     def handle(self, *args, file: str, **options) -> None:
         path = Path(file)
@@ -70,7 +77,9 @@ class ImportCommand(BaseCommand):
                 progress.finish()
         self.show_report(report, verbosity=options["verbosity"])
 
-    def import_options(self, *, timezone, author, dry_run, old_permalink="", **_) -> ImportOptions:
+    def import_options(
+        self, *, timezone, author, dry_run, workers=1, old_permalink="", **_
+    ) -> ImportOptions:
         tz = parse_timezone(timezone)
         user = None
         if author:
@@ -85,6 +94,7 @@ class ImportCommand(BaseCommand):
             author=user,
             old_permalink=self.old_permalink(old_permalink),
             dry_run=dry_run,
+            workers=max(1, workers),
         )
 
     @staticmethod

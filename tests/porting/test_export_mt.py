@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from blog.models import Category, Post, Tag
+from comments.models import Comment
+from comments.moderation import Status
 from porting import exporter, mt_format
 from porting.models import ImportedEntry, OldPath
 from tests.factories import make_category, make_post, make_user
@@ -27,6 +29,17 @@ POST_FIELDS = (
     "excerpt",
     "comments_enabled",
     "pings_enabled",
+)
+
+COMMENT_FIELDS = (
+    "author_name",
+    "author_email",
+    "author_url",
+    "ip_address",
+    "text",
+    "text_html",
+    "created_at",
+    "status",
 )
 
 
@@ -53,6 +66,33 @@ def blog(db):
         excerpt="京都の秋。",
         published_at=datetime(2004, 9, 2, 10, 5, tzinfo=TOKYO),
     )
+    kyoto = Post.objects.get(slug="post_12")
+    for n, (name, email, url, ip, text) in enumerate(
+        [
+            (
+                "田中",
+                "tanaka@example.jp",
+                "http://tanaka.example.jp/",
+                "192.0.2.10",
+                "紅葉。\n写真も。",
+            ),
+            ("Anon", "", "", None, "A line of dashes:\n-----\nand\n--------\nmore"),
+            ("Bob <b>", "bob@example.com", "https://bob.example.com/?a=1&b=2", "2001:db8::1", "ok"),
+        ]
+    ):
+        Comment.objects.create(
+            post=kyoto,
+            author_name=name,
+            author_email=email,
+            author_url=url,
+            ip_address=ip,
+            text=text,
+            status=Status.APPROVED,
+            created_at=datetime(2004, 9, 3, 12, n, 30, tzinfo=TOKYO),
+        )
+    Comment.objects.create(
+        post=kyoto, author_name="Spammer", author_email="s@example.net", text="buy", status="spam"
+    )
     make_post(
         "Tom & Jerry <3",
         author=writer,
@@ -74,6 +114,10 @@ def snapshot() -> list[dict]:
         row["author"] = post.author.username
         row["category"] = post.category.name if post.category else None
         row["tags"] = sorted(tag.name for tag in post.tags.all())
+        row["comments"] = [
+            {name: getattr(comment, name) for name in COMMENT_FIELDS}
+            for comment in post.comments.filter(status=Status.APPROVED).order_by("created_at")
+        ]
         rows.append(row)
     return rows
 
@@ -95,12 +139,14 @@ def test_round_trip_into_an_empty_blog_reproduces_every_post(blog, tmp_path):
     path = tmp_path / "backup.txt"
     export("--output", str(path))
 
-    Post.objects.all().delete()
+    Post.objects.all().delete()  # and with them every comment
     Category.objects.all().delete()
     Tag.objects.all().delete()
     call_command("import_mt", str(path), stdout=io.StringIO())
 
     assert snapshot() == before
+    assert len(before[0]["comments"]) == 3
+    assert not Comment.objects.filter(status=Status.SPAM).exists()  # spam is not exported
     # The old URL is the new one: no redirect to itself.
     assert not OldPath.objects.exists()
 
@@ -125,8 +171,8 @@ def test_export_reads_the_database_in_chunks_not_per_post(blog, monkeypatch):
         entries = list(exporter.blog_entries(TOKYO))
 
     assert len(entries) == 8
-    # Per chunk of 3 posts: the posts (with author and category) and their tags.
-    assert len(queries) <= 2 * 3 + 2
+    # Per chunk of 3 posts: the posts (with author and category), tags, comments.
+    assert len(queries) <= 3 * 3 + 3
 
 
 def test_export_to_an_unwritable_place_is_a_clear_error(blog, tmp_path):

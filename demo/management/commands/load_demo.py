@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from blog.models import Category, Post, Tag
+from comments.models import Comment, fingerprint
 from demo import content
 
 
@@ -39,13 +40,49 @@ class Command(BaseCommand):
             )
             post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in item["tags"])
             created += 1
-        self.stdout.write(self.style.SUCCESS(f"Demo content: {created} posts created."))
+        comments = self.demo_comments()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo content: {created} posts, {comments} comments created.")
+        )
+
+    def demo_comments(self) -> int:
+        """Approved, pending and spam comments; each is stored once (by its fingerprint)."""
+        posts = {
+            p.slug: p for p in Post.objects.filter(slug__in={c["post"] for c in content.COMMENTS})
+        }
+        created = 0
+        for item in content.COMMENTS:
+            post = posts.get(item["post"])
+            if post is None:
+                continue
+            key = fingerprint(post_id=post.pk, email=item["email"], text=item["text"])
+            if Comment.objects.filter(fingerprint=key).exists():
+                continue
+            Comment.objects.create(
+                post=post,
+                author_name=item["name"],
+                author_email=item["email"],
+                author_url=item["url"],
+                text=item["text"],
+                status=item["status"],
+                status_reason=item.get("reason", "Demo comment"),
+                ip_address="192.0.2.1",
+                created_at=post.published_at + timedelta(hours=item["hours"]),
+            )
+            created += 1
+        return created
 
     def demo_admin(self, username: str):
         """Create the demo admin with a random password, printed once; never reset one."""
         user, created = get_user_model().objects.get_or_create(
             username=username,
-            defaults={"is_staff": True, "is_superuser": True, "first_name": "Kiji"},
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "first_name": "Kiji",
+                # Moderation emails for new demo comments print on the console.
+                "email": f"{username}@example.com",
+            },
         )
         if created:
             password = secrets.token_urlsafe(12)

@@ -1,0 +1,150 @@
+import time
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+FORM_TOKEN_SALT = "kiji.comments.form"
+# Direction overrides can disguise a name or address as another.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_characters(value: str, *, multiline: bool) -> None:
+    allowed = "\n\r\t" if multiline else ""
+    if "\ufffd" in value:
+        raise ValidationError(
+            _(
+                "Some characters could not be read (the text was sent in a broken or mixed "
+                "encoding). Please retype them."
+            ),
+            code="encoding",
+        )
+    for char in value:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in allowed) or category == "Cs":
+            raise ValidationError(
+                _("Remove the control character (U+%(code)04X); it cannot be shown."),
+                code="control",
+                params={"code": ord(char)},
+            )
+        if not multiline and char in _BIDI_CONTROLS:
+            raise ValidationError(
+                _("Remove the text-direction control character (U+%(code)04X)."),
+                code="bidi",
+                params={"code": ord(char)},
+            )
+
+
+def form_token(post_id: int) -> str:
+    """A signed note of which post's form was rendered, and when."""
+    return signing.dumps({"p": post_id, "t": time.time()}, salt=FORM_TOKEN_SALT)
+
+
+def form_age(token: str, post_id: int) -> float | None:
+    """Seconds since `token` was made for `post_id`; None if it is missing or forged."""
+    try:
+        payload = signing.loads(token, salt=FORM_TOKEN_SALT)
+        if payload["p"] != post_id:
+            return None
+        return max(0.0, time.time() - float(payload["t"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+class SingleLineField(forms.CharField):
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        _check_characters(value, multiline=False)
+
+
+class CommentForm(forms.Form):
+    """The reader's comment; `post` ties the form token to the post it was shown under."""
+
+    name = SingleLineField(
+        label=_("Name"), max_length=100, error_messages={"required": _("Enter your name.")}
+    )
+    email = forms.EmailField(
+        label=_("Email (not displayed with comment)"),
+        max_length=254,
+        error_messages={"required": _("Enter your email address (it is not displayed).")},
+    )
+    url = SingleLineField(label=_("Website"), max_length=200, required=False)
+    text = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Write a comment.")},
+    )
+    remember = forms.BooleanField(
+        label=_("Remember my name, email and website on this browser"), required=False
+    )
+    notify = forms.BooleanField(
+        label=_("Tell me by email when my comment is approved"), required=False
+    )
+    # Hidden from people by CSS; bots that fill every field fill this one too.
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, post, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.post = post
+        max_length = settings.KIJI_COMMENTS_MAX_LENGTH
+        text = self.fields["text"]
+        text.max_length = max_length
+        text.validators.append(forms.fields.validators.MaxLengthValidator(max_length))
+        text.widget.attrs["maxlength"] = str(max_length)
+        if not settings.KIJI_COMMENTS_NOTIFY_ON_APPROVAL:
+            del self.fields["notify"]
+        if not self.is_bound:
+            self.initial["form_token"] = form_token(post.pk)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        _check_characters(email, multiline=False)
+        return email
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not url:
+            return ""
+        scheme, sep, rest = url.partition(":")
+        has_scheme = sep and (rest.startswith("//") or scheme.isalpha())
+        if not has_scheme:
+            url = "https://" + url
+        elif scheme.lower() not in ("http", "https"):
+            raise ValidationError(
+                _("Only web addresses starting with http:// or https:// are allowed."),
+                code="scheme",
+            )
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a web address such as https://example.com/."), code="invalid"
+            ) from None
+        if len(url) > 200:
+            raise ValidationError(_("The web address is too long (200 characters at most)."))
+        return url
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        _check_characters(text, multiline=True)
+        if not text.strip():
+            raise ValidationError(_("Write a comment."), code="required")
+        return text
+
+    @property
+    def has_field_errors(self) -> bool:
+        return any(name != NON_FIELD_ERRORS for name in self.errors)
+
+    @property
+    def form_age(self) -> float | None:
+        return form_age(self.cleaned_data.get("form_token", ""), self.post.pk)

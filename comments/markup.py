@@ -1,0 +1,55 @@
+"""Rendering of comment text: the only place `comments` calls bleach.
+
+A comment is plain text. Blank lines separate paragraphs, single line breaks
+are kept, bare web addresses become links. A few inline tags a commenter may
+type (`<b>`, `<i>`, `<em>`, `<strong>`, `<code>`, `<q>`) are kept; any other
+markup, typed links included, is shown as the text it is, never run. Links
+therefore always show their own address (none hides behind other words), and
+every link gets `rel="nofollow ugc noopener"`. The result is stored on the
+comment when it is saved (`Comment.text_html`) and is the only comment field
+marked safe.
+"""
+
+import re
+
+import bleach
+from bleach.linkifier import Linker
+
+# Text content of rendered HTML (admin lists, feed titles): the blog's rule serves.
+from blog.markup import plain_text  # noqa: F401
+
+INLINE_TAGS = frozenset({"b", "i", "em", "strong", "code", "q"})
+# Only the links linkify makes, and the paragraphs and breaks made here.
+OUTPUT_TAGS = INLINE_TAGS | {"a", "p", "br"}
+ATTRIBUTES = {"a": ["href", "rel"]}
+PROTOCOLS = frozenset({"http", "https"})
+LINK_REL = "nofollow ugc noopener"
+
+_paragraph_break = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _set_rel(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_linker = Linker(callbacks=[_set_rel], skip_tags={"code"}, parse_email=False)
+
+
+def render_comment(text: str) -> str:
+    """Return safe HTML for a comment's plain text (see module doc)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        return ""
+    inline = bleach.clean(text, tags=INLINE_TAGS, attributes={}, strip=False)
+    paragraphs = [p.strip() for p in _paragraph_break.split(inline) if p.strip()]
+    body = "".join("<p>{}</p>".format(p.replace("\n", "<br>\n")) for p in paragraphs)
+    # Linkify the assembled text, then clean once more: this balances any tag a
+    # commenter opened in one paragraph and closed in another.
+    return bleach.clean(
+        _linker.linkify(body),
+        tags=OUTPUT_TAGS,
+        attributes=ATTRIBUTES,
+        protocols=PROTOCOLS,
+        strip=False,
+    )

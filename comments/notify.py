@@ -1,0 +1,94 @@
+"""Moderation email with signed one-click links, for any registered moderated model.
+
+* `notify_author(item)`: after the current transaction commits, queue (through
+  django-tasks) an email to the post's author (or `KIJI_MODERATION_EMAIL`)
+  with the item's text, the post, and links to approve it or mark it as
+  spam. Items the checks already marked as spam send nothing.
+* `action_token(item, action)` / `read_token(token)`: the signed link
+  payload. A link names the model, the item and the action, expires after
+  `KIJI_MODERATION_LINK_MAX_AGE` seconds, and works once: it also signs the
+  item's moderation state, which any moderation (by link or in the admin)
+  changes.
+
+The link view (`comments.views.moderate_by_link`) shows the item and one
+button; the POST it sends calls `moderation.moderate()`. A GET never changes
+anything, because mail scanners follow links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.urls import reverse
+
+from comments import moderation
+from comments.moderation import ModeratedItem, Status
+
+SALT = "kiji.moderation.link"
+ACTIONS = {"approve": Status.APPROVED, "spam": Status.SPAM}
+
+
+class InvalidLink(Exception):
+    """The link is tampered with, expired, already used, or its item is gone."""
+
+
+def _state(item: ModeratedItem) -> str:
+    stamp = item.moderated_at.isoformat() if item.moderated_at else ""
+    return hashlib.sha256(f"{item.status}|{stamp}".encode()).hexdigest()[:16]
+
+
+def action_token(item: ModeratedItem, action: str) -> str:
+    if action not in ACTIONS:
+        raise ValueError(action)
+    payload = {"m": item._meta.label_lower, "pk": item.pk, "a": action, "s": _state(item)}
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def action_url(item: ModeratedItem, action: str) -> str:
+    path = reverse("comments:moderate-link", kwargs={"token": action_token(item, action)})
+    return settings.KIJI_SITE_URL.rstrip("/") + path
+
+
+@dataclass(frozen=True)
+class LinkAction:
+    item: ModeratedItem
+    action: str
+
+    @property
+    def status(self) -> str:
+        return ACTIONS[self.action]
+
+
+def read_token(token: str) -> LinkAction:
+    """The item and action a link names; `InvalidLink` unless it is valid right now."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=settings.KIJI_MODERATION_LINK_MAX_AGE)
+        entry = moderation.registration(payload["m"])
+        action = payload["a"]
+        if entry is None or action not in ACTIONS:
+            raise InvalidLink
+        item = entry.model.objects.select_related("post").get(pk=payload["pk"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ObjectDoesNotExist):
+        raise InvalidLink from None
+    if payload.get("s") != _state(item):
+        raise InvalidLink
+    return LinkAction(item, action)
+
+
+def recipient(item: ModeratedItem) -> str:
+    return item.post.author.email or settings.KIJI_MODERATION_EMAIL
+
+
+def notify_author(item: ModeratedItem) -> None:
+    """Queue the moderation email for `item` once the current transaction commits."""
+    if item.status == Status.SPAM:
+        return
+    from comments.tasks import send_moderation_email
+
+    label, pk = item._meta.label_lower, item.pk
+    transaction.on_commit(lambda: send_moderation_email.enqueue(label, pk))

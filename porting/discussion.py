@@ -1,0 +1,202 @@
+"""Comments and pings of imported entries.
+
+Items in an export were moderated on the old blog, so they arrive approved
+(or pending or spam, when a WordPress export says so). The blog's content
+rules (blocked words, addresses, IPs) still run on them, and what they call
+spam is kept as spam for the author to review, never dropped. Rules about
+how a form was filled in (timing, honeypot) mean nothing for an import and
+cannot fire; the known-commenter rule is skipped (it would query per item).
+
+An item is the same as one already there when its post, date (to the
+second), author and text match, so importing a file again adds nothing,
+while two identical comments on different dates (a double post from 2004)
+are both kept.
+"""
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Model
+from django.utils.translation import gettext
+
+from comments import spam
+from comments.markup import render_comment
+from comments.models import Comment
+from comments.moderation import Status
+from porting import mt_format
+
+_href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+STATUSES = {
+    mt_format.APPROVED: Status.APPROVED,
+    mt_format.PENDING: Status.PENDING,
+    mt_format.SPAM: Status.SPAM,
+}
+
+
+def clean_url(value: str) -> str:
+    """An http(s) URL from what an export holds (sometimes a whole <a> tag), or ""."""
+    value = value.strip()
+    match = _href.search(value)
+    if match:
+        value = match.group(1).strip()
+    if not value.lower().startswith(("http://", "https://")) or any(c.isspace() for c in value):
+        return ""
+    return value
+
+
+def clean_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def import_fingerprint(post_id: int, when: datetime, *parts: str) -> str:
+    key = "\x1f".join(("import", str(post_id), when.isoformat(), *parts))
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SpamRules:
+    """The blog's configured spam checks that make sense for imported items."""
+
+    def __init__(self):
+        self.checks = [
+            check for check in spam.load_checks() if not isinstance(check, spam.KnownCommenterCheck)
+        ]
+
+    def verdict(self, submission: spam.Submission) -> spam.Verdict | None:
+        """The first spam verdict for the item, or None."""
+        for check in self.checks:
+            if check.applies(submission):
+                verdict = check.check(submission)
+                if verdict is not None and verdict.status == Status.SPAM:
+                    return verdict
+        return None
+
+
+class ItemWriter:
+    """Builds the rows of one kind of item for imported posts; subclasses name the kind."""
+
+    kind = ""  # the report's row: "comments" or "pings"
+    model: type[Model]
+
+    def __init__(self, aware, render):
+        self.aware, self.render = aware, render
+        self.rules = SpamRules()
+
+    def items(self, entry: mt_format.Entry) -> list:
+        raise NotImplementedError
+
+    def build(self, item, post, when: datetime, entry: mt_format.Entry) -> Model:
+        raise NotImplementedError
+
+    def key(self, row: Model) -> tuple:
+        """What makes two rows the same item (dates to the second, as exports keep them)."""
+        return (row.post_id, row.created_at.replace(microsecond=0), *self.identity(row))
+
+    def identity(self, row: Model) -> tuple:
+        raise NotImplementedError
+
+    def rows(self, targets: Iterable[tuple[mt_format.Entry, object, bool]], part) -> list[Model]:
+        """Rows for every item of the targets: (entry, post, whether the post is new).
+
+        Items already on a post that existed before the import (the same
+        file imported again, or a Kiji export imported back) are skipped:
+        one query per batch loads what those posts have.
+        """
+        rows, old_posts = [], set()
+        for entry, post, is_new in targets:
+            if not is_new:
+                old_posts.add(post.pk)
+            for item in self.items(entry):
+                when = self.aware(item.date or entry.date)
+                rows.append(self.build(item, post, when, entry, part))
+        seen = set()
+        if old_posts:
+            for row in self.model.objects.filter(post_id__in=old_posts).iterator():
+                seen.add(self.key(row))
+        fresh = []
+        for row in rows:
+            key = self.key(row)
+            if key in seen:
+                part.add(self.kind, "existing")
+                continue
+            seen.add(key)
+            fresh.append(row)
+            part.add(self.kind, "flagged" if row.status == Status.SPAM else "created")
+        self.finish(fresh)
+        return fresh
+
+    def finish(self, rows: list[Model]) -> None:
+        """Fill in what is costly to compute, for the rows that will be written."""
+
+    def status(self, submission: spam.Submission, given: str) -> tuple[str, str]:
+        """Status and reason: as the export says, unless a spam rule says spam."""
+        verdict = self.rules.verdict(submission)
+        if verdict is not None:
+            return Status.SPAM, gettext("Imported; %(reason)s") % {"reason": verdict.reason}
+        status = STATUSES.get(given, Status.APPROVED)
+        return status, gettext("Imported (%(status)s on the old blog)") % {
+            "status": status.label.lower()
+        }
+
+
+class CommentWriter(ItemWriter):
+    kind = "comments"
+    model = Comment
+
+    def items(self, entry):
+        return entry.comments
+
+    def identity(self, row: Comment) -> tuple:
+        return (row.author_name, row.text.strip())
+
+    def finish(self, rows: list[Comment]) -> None:
+        for row, text_html in zip(
+            rows, self.render(render_comment, [r.text for r in rows]), strict=True
+        ):
+            row.text_html = text_html
+
+    def build(self, item: mt_format.Comment, post, when, entry, part) -> Comment:
+        url = clean_url(item.url)
+        if item.url.strip() and (not url or len(url) > 200):
+            part.warnings.append(
+                f"{entry.describe()}: comment by {item.author or 'anonymous'}: "
+                f"website {item.url.strip()[:80]!r} dropped (not an http(s) address that fits)"
+            )
+            url = ""
+        ip = clean_ip(item.ip)
+        name = item.author.strip()[:100] or gettext("Anonymous")
+        email = item.email.strip()[:254]
+        status, reason = self.status(
+            spam.Submission(
+                kind=spam.Kind.COMMENT,
+                post=post,
+                author_name=name,
+                author_email=email,
+                author_url=url,
+                text=item.text,
+                ip=ip,
+                form_age=float("inf"),
+            ),
+            item.status,
+        )
+        return Comment(
+            post_id=post.pk,
+            author_name=name,
+            author_email=email,
+            author_url=url,
+            text=item.text,
+            fingerprint=import_fingerprint(post.pk, when, name, email, item.text),
+            ip_address=ip,
+            created_at=when,
+            status=status,
+            status_reason=reason[:255],
+        )
+
+
+# What an import writes besides posts, in order.
+WRITERS = [CommentWriter]

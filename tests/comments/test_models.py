@@ -1,0 +1,95 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from blog.models import Post
+from comments.models import Comment, fingerprint
+from comments.moderation import Status
+from tests.comments.helpers import make_comment
+from tests.factories import make_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_text_is_rendered_once_on_save_and_stored(post):
+    comment = make_comment(post, text="One\ntwo\n\nThree https://example.com/")
+
+    stored = Comment.objects.get(pk=comment.pk)
+    assert stored.text_html == (
+        "<p>One<br>\ntwo</p><p>Three "
+        '<a href="https://example.com/" rel="nofollow ugc noopener">https://example.com/</a></p>'
+    )
+
+
+def test_editing_the_text_renders_it_again(post):
+    comment = make_comment(post, text="before")
+    comment.text = "after"
+    comment.save(update_fields=["text"])
+
+    assert Comment.objects.get(pk=comment.pk).text_html == "<p>after</p>"
+
+
+def test_public_is_approved_comments_on_published_posts_only(post):
+    approved = make_comment(post)
+    for status in (Status.PENDING, Status.REJECTED, Status.SPAM):
+        make_comment(post, status=status)
+    draft = make_post(status=Post.Status.DRAFT)
+    make_comment(draft)
+    scheduled = make_post(published_at=timezone.now() + timedelta(days=1))
+    make_comment(scheduled)
+
+    assert list(Comment.objects.public()) == [approved]
+    assert approved.is_public()
+
+
+def test_in_moderation_is_pending_only(post):
+    pending = make_comment(post, status=Status.PENDING)
+    make_comment(post, status=Status.SPAM)
+    make_comment(post)
+
+    assert list(Comment.objects.in_moderation()) == [pending]
+
+
+def test_database_refuses_the_same_submission_twice(post):
+    make_comment(post, author_email="A@Example.com", text="Same  words\n")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_comment(post, author_email="a@example.com ", text=" same words")
+
+
+def test_same_text_from_another_person_or_on_another_post_is_not_a_duplicate(post):
+    make_comment(post, author_email="a@example.com", text="Nice")
+    make_comment(post, author_email="b@example.com", text="Nice")
+    make_comment(make_post(), author_email="a@example.com", text="Nice")
+
+    assert Comment.objects.count() == 3
+
+
+def test_fingerprint_folds_case_width_and_spacing():
+    assert fingerprint(
+        post_id=1, email="X@EXAMPLE.COM", text="\uff28\uff45\uff4c\uff4c\uff4f\n world"
+    ) == fingerprint(post_id=1, email="x@example.com", text="hello world")
+    assert fingerprint(post_id=1, email="x@example.com", text="a") != fingerprint(
+        post_id=2, email="x@example.com", text="a"
+    )
+
+
+def test_absolute_url_points_at_the_comment_anchor(post):
+    comment = make_comment(post)
+
+    assert comment.get_absolute_url() == f"{post.get_absolute_url()}#comment-{comment.pk}"
+
+
+def test_index_counts_approved_comments_on_each_post(client, post):
+    make_comment(post)
+    make_comment(post)
+    make_comment(post, status=Status.PENDING)
+    make_comment(post, status=Status.SPAM)
+
+    listed = Post.objects.for_listing().get(pk=post.pk)
+    html = client.get("/").content.decode()
+
+    assert listed.comment_count == 2
+    assert "2 comments" in html
