@@ -16,10 +16,11 @@ are both kept.
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db.models import Model
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 
 from comments import spam
@@ -59,6 +60,11 @@ def import_fingerprint(post_id: int, when: datetime, *parts: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def post_ref(row: Model) -> object:
+    """The row's post: its id, or for a post not yet written, the object itself."""
+    return row.post_id if row.post_id is not None else id(row.post)
+
+
 class SpamRules:
     """The blog's configured spam checks that make sense for imported items."""
 
@@ -83,9 +89,10 @@ class ItemWriter:
     kind = ""  # the report's row: "comments" or "pings"
     model: type[Model]
 
-    def __init__(self, aware, render):
-        self.aware, self.render = aware, render
+    def __init__(self, aware, render_later):
+        self.aware, self.render_later = aware, render_later
         self.rules = SpamRules()
+        self._reasons: dict[str, str] = {}
 
     def items(self, entry: mt_format.Entry) -> list:
         raise NotImplementedError
@@ -95,7 +102,7 @@ class ItemWriter:
 
     def key(self, row: Model) -> tuple:
         """What makes two rows the same item (dates to the second, as exports keep them)."""
-        return (row.post_id, row.created_at.replace(microsecond=0), *self.identity(row))
+        return (post_ref(row), row.created_at.replace(microsecond=0), *self.identity(row))
 
     def identity(self, row: Model) -> tuple:
         raise NotImplementedError
@@ -127,11 +134,14 @@ class ItemWriter:
             seen.add(key)
             fresh.append(row)
             part.add(self.kind, "flagged" if row.status == Status.SPAM else "created")
-        self.finish(fresh)
         return fresh
 
-    def finish(self, rows: list[Model]) -> None:
-        """Fill in what is costly to compute, for the rows that will be written."""
+    def finish_later(self, rows: list[Model]) -> Callable[[], None]:
+        """Start what is costly for the rows; the returned callable completes them.
+
+        It is called once their posts are written (and have ids).
+        """
+        return lambda: None
 
     def status(self, submission: spam.Submission, given: str) -> tuple[str, str]:
         """Status and reason: as the export says, unless a spam rule says spam."""
@@ -139,9 +149,11 @@ class ItemWriter:
         if verdict is not None:
             return Status.SPAM, gettext("Imported; %(reason)s") % {"reason": verdict.reason}
         status = STATUSES.get(given, Status.APPROVED)
-        return status, gettext("Imported (%(status)s on the old blog)") % {
-            "status": status.label.lower()
-        }
+        if status not in self._reasons:
+            self._reasons[status] = gettext("Imported (%(status)s on the old blog)") % {
+                "status": status.label.lower()
+            }
+        return status, self._reasons[status]
 
 
 class CommentWriter(ItemWriter):
@@ -151,14 +163,24 @@ class CommentWriter(ItemWriter):
     def items(self, entry):
         return entry.comments
 
+    @cached_property
+    def anonymous(self) -> str:
+        return gettext("Anonymous")
+
     def identity(self, row: Comment) -> tuple:
         return (row.author_name, row.text.strip())
 
-    def finish(self, rows: list[Comment]) -> None:
-        for row, text_html in zip(
-            rows, self.render(render_comment, [r.text for r in rows]), strict=True
-        ):
-            row.text_html = text_html
+    def finish_later(self, rows: list[Comment]) -> Callable[[], None]:
+        rendered = self.render_later(render_comment, [row.text for row in rows])
+
+        def finish() -> None:
+            for row, text_html in zip(rows, rendered(), strict=True):
+                row.text_html = text_html
+                row.fingerprint = import_fingerprint(
+                    row.post.pk, row.created_at, row.author_name, row.author_email, row.text
+                )
+
+        return finish
 
     def build(self, item: mt_format.Comment, post, when, entry, part) -> Comment:
         url = clean_url(item.url)
@@ -169,7 +191,7 @@ class CommentWriter(ItemWriter):
             )
             url = ""
         ip = clean_ip(item.ip)
-        name = item.author.strip()[:100] or gettext("Anonymous")
+        name = item.author.strip()[:100] or self.anonymous
         email = item.email.strip()[:254]
         status, reason = self.status(
             spam.Submission(
@@ -185,12 +207,11 @@ class CommentWriter(ItemWriter):
             item.status,
         )
         return Comment(
-            post_id=post.pk,
+            post=post,
             author_name=name,
             author_email=email,
             author_url=url,
             text=item.text,
-            fingerprint=import_fingerprint(post.pk, when, name, email, item.text),
             ip_address=ip,
             created_at=when,
             status=status,

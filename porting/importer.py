@@ -42,6 +42,11 @@ _block_start = re.compile(
 _paragraph_split = re.compile(r"\n\s*\n")
 
 
+def _apply(function: Callable, items: list) -> list:
+    """Run in a worker process: `function` over a chunk of items."""
+    return [function(item) for item in items]
+
+
 def render_post(item: tuple[str, str]) -> tuple[str, str]:
     """A post body's HTML and plain text, as `Post.save()` stores them."""
     body, body_format = item
@@ -162,7 +167,7 @@ class Importer:
         self._users: dict[str, object] = {}
         self._default_user = None
         self._seen_basenames: set[str] = set()
-        self.writers = [writer(self._aware, self.render) for writer in discussion.WRITERS]
+        self.writers = [writer(self._aware, self.render_later) for writer in discussion.WRITERS]
         self._pool = None
         self._load_lookups()
 
@@ -182,14 +187,22 @@ class Importer:
         self.tags = {t.name: t for t in Tag.objects.all()}
         self.old_paths = set(OldPath.objects.values_list("path", flat=True))
 
-    def render(self, function: Callable, items: list) -> list:
-        """`function` applied to every item, in the worker processes when there are some."""
+    def render_later(self, function: Callable, items: list) -> Callable[[], list]:
+        """Start applying `function` to every item; the returned callable gives the results.
+
+        With worker processes the work runs in them while this process goes
+        on building rows and writing posts; without, it runs when collected.
+        """
         if self.options.workers < 2 or len(items) < 50:
-            return [function(item) for item in items]
+            return lambda: [function(item) for item in items]
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.options.workers, mp_context=get_context("fork"))
-        chunk = max(1, len(items) // (self.options.workers * 4))
-        return list(self._pool.map(function, items, chunksize=chunk))
+        size = max(1, len(items) // (self.options.workers * 4))
+        futures = [
+            self._pool.submit(_apply, function, items[start : start + size])
+            for start in range(0, len(items), size)
+        ]
+        return lambda: [result for future in futures for result in future.result()]
 
     def run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
         try:
@@ -261,17 +274,24 @@ class Importer:
             self.by_date_title[(published_at, post.title)] = post
             new.append((entry, post, source))
             targets.append((entry, post, True))
-        if new:
-            rendered = self.render(render_post, [(p.body, p.body_format) for _, p, _ in new])
-            for (_, post, _), (body_html, body_text) in zip(new, rendered, strict=True):
-                post.body_html, post.body_text = body_html, body_text
-            self._insert_posts(new, part)
+        bodies = self.render_later(render_post, [(p.body, p.body_format) for _, p, _ in new])
         resolved = [
             (entry, post if isinstance(post, Post) else Post(pk=post), is_new)
             for entry, post, is_new in targets
         ]
+        # Comments and pings are built (and their HTML started) before the posts
+        # are written; they point at the post objects, whose ids exist once written.
+        pending = []
         for writer in self.writers:
-            writer.model.objects.bulk_create(writer.rows(resolved, part), batch_size=500)
+            rows = writer.rows(resolved, part)
+            pending.append((writer, rows, writer.finish_later(rows)))
+        if new:
+            for (_, post, _), (body_html, body_text) in zip(new, bodies(), strict=True):
+                post.body_html, post.body_text = body_html, body_text
+            self._insert_posts(new, part)
+        for writer, rows, finish in pending:
+            finish()
+            writer.model.objects.bulk_create(rows, batch_size=500)
         return part
 
     def _insert_posts(self, new: list[tuple[Entry, Post, str]], part: ImportReport) -> None:

@@ -81,6 +81,7 @@ class Ping:
     date: datetime | None = None
     excerpt: str = ""
     status: str = APPROVED
+    kind: str = "trackback"  # MT exports hold TrackBacks; WordPress also pingbacks
 
 
 @dataclass

@@ -161,7 +161,7 @@ class WXRReader:
             date = None
             entry.warnings.append("a comment without a readable date gets the post's date")
         author = html.unescape(fields.get("wp:comment_author", ""))
-        if fields.get("wp:comment_type", "") in PING_TYPES:
+        if fields.get("wp:comment_type") in PING_TYPES:
             entry.pings.append(
                 Ping(
                     title=author,
@@ -171,6 +171,7 @@ class WXRReader:
                     date=date,
                     excerpt=fields.get("wp:comment_content", ""),
                     status=status,
+                    kind=fields["wp:comment_type"],
                 )
             )
             return
