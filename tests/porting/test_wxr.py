@@ -7,6 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import Post
+from comments.models import Comment
+from comments.moderation import Status
 from porting import wxr
 from porting.models import OldPath
 from tests.factories import make_user
@@ -97,6 +99,15 @@ class TestImportWxr:
         assert Post.objects.get(slug="下書き").status == Post.Status.DRAFT
         assert OldPath.objects.get().path == "/2019/04/spring-in-nara/"
         assert "not imported (Kiji holds posts only): 1 page, 1 trashed comment" in out.getvalue()
+        taro = Comment.objects.get(author_name="Taro")
+        assert (taro.status, taro.author_email, taro.ip_address) == (
+            Status.APPROVED,
+            "taro@example.jp",
+            "192.0.2.50",
+        )
+        assert taro.created_at == datetime(2019, 4, 1, 3, 0, tzinfo=UTC)
+        # Spam on the old blog stays spam here, kept for the author to see.
+        assert Comment.objects.get(author_name="cheap pills").status == Status.SPAM
         assert "No date at all" in out.getvalue()
 
     @pytest.mark.parametrize("name", ["wxr-billion-laughs.xml", "wxr-external-entity.xml"])
