@@ -1,4 +1,4 @@
-"""Importing a whole blog: entries read from an export become posts, categories and tags.
+"""Importing a whole blog: entries read from an export become posts, comments and pings.
 
 `import_entries(...)` takes the entries a reader yields (MT or WXR) and
 writes them in batches. Each batch is one transaction; when a batch fails,
