@@ -1,4 +1,4 @@
-"""Comments and pings of imported entries.
+"""Comments and pings (TrackBacks, pingbacks) of imported entries.
 
 Items in an export were moderated on the old blog, so they arrive approved
 (or pending or spam, when a WordPress export says so). The blog's content
@@ -28,8 +28,12 @@ from comments.markup import render_comment
 from comments.models import Comment
 from comments.moderation import Status
 from porting import mt_format
+from trackbacks import cleaning
+from trackbacks.models import Trackback
+from trackbacks.receiving import SPAM_KINDS
 
 _href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+EXCERPT_LIMIT = 10_000  # characters of a ping's excerpt kept (the old blog kept them all)
 STATUSES = {
     mt_format.APPROVED: Status.APPROVED,
     mt_format.PENDING: Status.PENDING,
@@ -97,7 +101,8 @@ class ItemWriter:
     def items(self, entry: mt_format.Entry) -> list:
         raise NotImplementedError
 
-    def build(self, item, post, when: datetime, entry: mt_format.Entry) -> Model:
+    def build(self, item, post, when: datetime, entry: mt_format.Entry, part) -> Model | None:
+        """The row for one item, or None (with a warning) when it cannot be stored."""
         raise NotImplementedError
 
     def key(self, row: Model) -> tuple:
@@ -120,7 +125,9 @@ class ItemWriter:
                 old_posts.add(post.pk)
             for item in self.items(entry):
                 when = self.aware(item.date or entry.date)
-                rows.append(self.build(item, post, when, entry, part))
+                row = self.build(item, post, when, entry, part)
+                if row is not None:
+                    rows.append(row)
         seen = set()
         if old_posts:
             for row in self.model.objects.filter(post_id__in=old_posts).iterator():
@@ -219,5 +226,61 @@ class CommentWriter(ItemWriter):
         )
 
 
+class PingWriter(ItemWriter):
+    """TrackBacks (and WordPress pingbacks) of imported entries, one per source and post."""
+
+    kind = "pings"
+    model = Trackback
+
+    def items(self, entry):
+        return entry.pings
+
+    def key(self, row: Trackback) -> tuple:
+        # The database keeps one ping per source URL and post.
+        return (post_ref(row), row.url)
+
+    def build(self, item: mt_format.Ping, post, when, entry, part) -> Trackback | None:
+        url = clean_url(item.url)
+        if not url or len(url) > 2000:
+            part.warnings.append(
+                f"{entry.describe()}: ping {item.title or item.blog_name or '(untitled)'!r} "
+                f"skipped: its source {item.url.strip()[:80]!r} is not an http(s) address"
+            )
+            part.add(self.kind, "failed")
+            return None
+        excerpt = cleaning.clean_text(item.excerpt, EXCERPT_LIMIT)
+        blog_name = cleaning.clean_text(item.blog_name, 255)
+        title = (
+            cleaning.clean_text(item.title, 255)
+            or cleaning.truncate(excerpt, 40)
+            or cleaning.truncate(url, 255)
+        )
+        kind = Trackback.Kind.PINGBACK if item.kind == "pingback" else Trackback.Kind.TRACKBACK
+        ip = clean_ip(item.ip)
+        status, reason = self.status(
+            spam.Submission(
+                kind=SPAM_KINDS[kind],
+                post=post,
+                author_name=blog_name,
+                author_url=url,
+                text=f"{title}\n{excerpt}",
+                ip=ip,
+            ),
+            item.status,
+        )
+        return Trackback(
+            post=post,
+            kind=kind,
+            url=url,
+            title=title,
+            excerpt=excerpt,
+            blog_name=blog_name,
+            ip_address=ip,
+            created_at=when,
+            status=status,
+            status_reason=reason[:255],
+        )
+
+
 # What an import writes besides posts, in order.
-WRITERS = [CommentWriter]
+WRITERS = [CommentWriter, PingWriter]

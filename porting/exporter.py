@@ -1,6 +1,6 @@
 """The whole blog as Movable Type entries, one post at a time.
 
-`blog_entries()` turns posts, with their approved comments, into
+`blog_entries()` turns posts, with their approved comments and pings, into
 `mt_format.Entry` objects while reading the database in chunks, so
 exporting a large blog needs memory for one chunk, not for the blog.
 Dates are written to the second, as the format holds them.
@@ -18,6 +18,7 @@ from comments.models import Comment
 from comments.moderation import Status
 from porting import mt_format
 from porting.mt_format import Entry
+from trackbacks.models import Trackback
 
 CHUNK = 500
 
@@ -51,6 +52,17 @@ def post_entry(post: Post, tz: tzinfo) -> Entry:
             )
             for comment in post.approved_comments
         ],
+        pings=[
+            mt_format.Ping(
+                title=ping.title,
+                url=ping.url,
+                ip=ping.ip_address or "",
+                blog_name=ping.blog_name,
+                date=_local(ping.created_at, tz),
+                excerpt=ping.excerpt,
+            )
+            for ping in post.approved_pings
+        ],
     )
 
 
@@ -59,7 +71,7 @@ def _local(moment, tz: tzinfo):
 
 
 def blog_entries(tz: tzinfo) -> Iterator[Entry]:
-    """Every post, drafts included, oldest first, with its approved comments."""
+    """Every post, drafts included, oldest first, with its approved comments and pings."""
     posts = (
         Post.objects.select_related("author", "category")
         .prefetch_related(
@@ -70,6 +82,13 @@ def blog_entries(tz: tzinfo) -> Iterator[Entry]:
                     "created_at", "id"
                 ),
                 to_attr="approved_comments",
+            ),
+            Prefetch(
+                "trackbacks",
+                queryset=Trackback.objects.filter(status=Status.APPROVED).order_by(
+                    "created_at", "id"
+                ),
+                to_attr="approved_pings",
             ),
         )
         .order_by("published_at", "id")

@@ -15,6 +15,7 @@ from comments.moderation import Status
 from porting import exporter, mt_format
 from porting.models import ImportedEntry, OldPath
 from tests.factories import make_category, make_post, make_user
+from trackbacks.models import Trackback
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -41,6 +42,7 @@ COMMENT_FIELDS = (
     "created_at",
     "status",
 )
+PING_FIELDS = ("kind", "url", "title", "excerpt", "blog_name", "ip_address", "created_at", "status")
 
 
 def export(*args) -> str:
@@ -93,6 +95,24 @@ def blog(db):
     Comment.objects.create(
         post=kyoto, author_name="Spammer", author_email="s@example.net", text="buy", status="spam"
     )
+    Trackback.objects.create(
+        post=kyoto,
+        kind=Trackback.Kind.TRACKBACK,
+        url="http://travel.example.jp/archives/000123.html",
+        title="京都の紅葉 & more",
+        excerpt="やまださんの京都旅行記に。",
+        blog_name="旅とカメラ",
+        ip_address="198.51.100.7",
+        status=Status.APPROVED,
+        created_at=datetime(2004, 9, 3, 9, 15, 22, tzinfo=TOKYO),
+    )
+    Trackback.objects.create(
+        post=kyoto,
+        kind=Trackback.Kind.TRACKBACK,
+        url="http://spam.example.net/",
+        title="Cheap",
+        status=Status.SPAM,
+    )
     make_post(
         "Tom & Jerry <3",
         author=writer,
@@ -117,6 +137,10 @@ def snapshot() -> list[dict]:
         row["comments"] = [
             {name: getattr(comment, name) for name in COMMENT_FIELDS}
             for comment in post.comments.filter(status=Status.APPROVED).order_by("created_at")
+        ]
+        row["pings"] = [
+            {name: getattr(ping, name) for name in PING_FIELDS}
+            for ping in post.trackbacks.filter(status=Status.APPROVED).order_by("created_at")
         ]
         rows.append(row)
     return rows
@@ -146,7 +170,9 @@ def test_round_trip_into_an_empty_blog_reproduces_every_post(blog, tmp_path):
 
     assert snapshot() == before
     assert len(before[0]["comments"]) == 3
+    assert len(before[0]["pings"]) == 1
     assert not Comment.objects.filter(status=Status.SPAM).exists()  # spam is not exported
+    assert not Trackback.objects.filter(status=Status.SPAM).exists()
     # The old URL is the new one: no redirect to itself.
     assert not OldPath.objects.exists()
 
@@ -171,8 +197,8 @@ def test_export_reads_the_database_in_chunks_not_per_post(blog, monkeypatch):
         entries = list(exporter.blog_entries(TOKYO))
 
     assert len(entries) == 8
-    # Per chunk of 3 posts: the posts (with author and category), tags, comments.
-    assert len(queries) <= 3 * 3 + 3
+    # Per chunk of 3 posts: the posts (with author and category), tags, comments, pings.
+    assert len(queries) <= 4 * 3 + 4
 
 
 def test_export_to_an_unwritable_place_is_a_clear_error(blog, tmp_path):

@@ -13,6 +13,7 @@ from porting import wxr
 from porting.models import OldPath
 from tests.factories import make_user
 from tests.porting.files import FIXTURES
+from trackbacks.models import Trackback
 
 
 def read(name: str) -> tuple[list, wxr.WXRReader]:
@@ -108,6 +109,13 @@ class TestImportWxr:
         assert taro.created_at == datetime(2019, 4, 1, 3, 0, tzinfo=UTC)
         # Spam on the old blog stays spam here, kept for the author to see.
         assert Comment.objects.get(author_name="cheap pills").status == Status.SPAM
+        pingback = Trackback.objects.get()
+        assert (pingback.kind, pingback.url, pingback.status) == (
+            Trackback.Kind.PINGBACK,
+            "http://deer.example.com/2019/04/nara",
+            Status.APPROVED,
+        )
+        assert pingback.excerpt == "Deer of Japan Nara's deer are famous."
         assert "No date at all" in out.getvalue()
 
     @pytest.mark.parametrize("name", ["wxr-billion-laughs.xml", "wxr-external-entity.xml"])
