@@ -135,7 +135,8 @@ def main() -> int:
     call_command("import_mt", str(export), "--author", "bench", *workers)
     elapsed = time.monotonic() - started
     print(
-        f"import_mt: {args.entries:,} entries, {args.comments:,} comments in {elapsed:.1f} s "
+        f"import_mt: {args.entries:,} entries, {args.comments:,} comments, "
+        f"{(args.entries + 9) // 10:,} pings in {elapsed:.1f} s "
         f"({'under' if elapsed < 120 else 'OVER'} the two-minute target)"
     )
     return 0

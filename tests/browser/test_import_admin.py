@@ -38,6 +38,13 @@ def test_admin_upload_imports_and_shows_progress_and_report(
     titles = set(Post.objects.values_list("title", flat=True))
     assert titles == {"梅雨入りと紫陽花", "表・ソ・能の字"}
 
+    # The imported post reads with its comments and its TrackBack in place.
     post = Post.objects.get(title="梅雨入りと紫陽花")
     page.goto(live_server.url + post.get_absolute_url())
-    assert "鎌倉の紫陽花がきれいです。" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "鎌倉の紫陽花がきれいです。" in body
+    assert "佐藤花子" in body and "私も週末に行ってみます。" in body
+    assert "ソフトバンクのポイントカード" in body
+    assert "鎌倉散歩" in body  # the ping's title
+    assert "hanako@example.jp" not in page.content()
+    page.screenshot(path=str(artifacts_dir / "import-admin-post.png"), full_page=True)
