@@ -307,3 +307,32 @@ def test_a_real_typepad_export_imports_whole(db, client):
     assert response.status_code == 301
     assert response["Location"] == post.get_absolute_url()
     assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_future_entries_are_scheduled_and_review_ones_are_drafts(yamada, tmp_path):
+    path = tmp_path / "statuses.txt"
+    path.write_text(
+        "TITLE: Later\nSTATUS: Future\nDATE: 01/02/2099 03:04:05\n-----\nBODY:\nx\n--------\n"
+        "TITLE: Unsure\nSTATUS: Review\nDATE: 01/02/2005 03:04:05\n-----\nBODY:\ny\n",
+        encoding="utf-8",
+    )
+    import_mt(path, "--author", "yamada")
+
+    later = Post.objects.get(title="Later")
+    assert later.status == Post.Status.PUBLISHED
+    assert not later.is_published()  # scheduled for 2099
+    assert Post.objects.get(title="Unsure").status == Post.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("one\ntwo\n\nthree", "<p>one<br />\ntwo</p>\n\n<p>three</p>"),
+        ("<ul>\n<li>kept</li>\n</ul>\n\nplain", "<ul>\n<li>kept</li>\n</ul>\n\n<p>plain</p>"),
+        ("\n\n  \n", ""),
+    ],
+)
+def test_convert_breaks_makes_paragraphs_like_movable_type(text, html):
+    from porting.importer import convert_breaks
+
+    assert convert_breaks(text) == html
