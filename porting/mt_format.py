@@ -290,7 +290,7 @@ def detect_encoding(stream: BinaryIO, chunk_size: int = 1 << 16) -> str:
     while chunk := stream.read(chunk_size):
         text = utf8.decode(chunk)
         if not text.isascii():
-            non_ascii += sum(1 for ch in text if ch >= "\x80")
+            non_ascii += len(text) - len(text.encode("ascii", "ignore"))
             bad += text.count("\ufffd")
         escapes = escapes or b"\x1b$B" in chunk or b"\x1b$@" in chunk
         for name in list(legacy):
