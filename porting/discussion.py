@@ -7,10 +7,11 @@ spam is kept as spam for the author to review, never dropped. Rules about
 how a form was filled in (timing, honeypot) mean nothing for an import and
 cannot fire; the known-commenter rule is skipped (it would query per item).
 
-An item is the same as one already there when its post, date (to the
+A comment is the same as one already there when its post, date (to the
 second), author and text match, so importing a file again adds nothing,
 while two identical comments on different dates (a double post from 2004)
-are both kept.
+are both kept. A ping is the same when its post and source URL match (the
+database holds one per pair).
 """
 
 import hashlib
@@ -47,7 +48,9 @@ def clean_url(value: str) -> str:
     match = _href.search(value)
     if match:
         value = match.group(1).strip()
-    if not value.lower().startswith(("http://", "https://")) or any(c.isspace() for c in value):
+    if not value.lower().startswith(("http://", "https://")):
+        return ""
+    if any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in value):
         return ""
     return value
 

@@ -526,7 +526,8 @@ def read_entries(stream: BinaryIO, encoding: str = "auto") -> Iterator[Entry | E
         raise ExportError("UTF-16 and UTF-32 files are not supported; convert to UTF-8 first")
     for line, raw_lines in records(stream):
         try:
-            lines = [raw.decode(encoding) for raw in raw_lines]
+            # NUL has no meaning in an export and PostgreSQL refuses it in text.
+            lines = [raw.decode(encoding).replace("\x00", "") for raw in raw_lines]
         except UnicodeDecodeError as exc:
             bad_line = next(
                 line + offset for offset, raw in enumerate(raw_lines) if not _decodes(raw, encoding)

@@ -168,3 +168,20 @@ def test_every_comment_of_a_real_typepad_blog_arrives(db):
     assert table_row(output, "comments") == ["comments", "991", "0", "0", "0"]
     sql = Comment.objects.get(text__contains="SELECT PARENT, CHILD, SUM(QUANTITY)")
     assert sql.text.endswith("I think impossible to convert in linq.")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("http://example.com/", "http://example.com/"),
+        ('<a href="https://example.com/a">x</a>', "https://example.com/a"),
+        ("javascript:alert(1)", ""),
+        ("http://exa mple.com/", ""),
+        ("http://example.com/\x00", ""),
+        ("ftp://example.com/", ""),
+    ],
+)
+def test_clean_url(given, kept):
+    from porting.discussion import clean_url
+
+    assert clean_url(given) == kept

@@ -269,3 +269,8 @@ def test_no_entry_block_is_flagged_with_its_comments():
     )
     assert entry.no_entry
     assert entry.comments[0].text == "late comment"
+
+
+def test_nul_characters_are_dropped():
+    [entry] = read(b"TITLE: Nu\x00ll\nDATE: 01/02/2005 03:04:05\n-----\nBODY:\na\x00b\n")
+    assert (entry.title, entry.body) == ("Null", "ab")
