@@ -12,6 +12,7 @@ import argparse
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -154,6 +155,7 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: "
         "a busy machine stretches the wall-clock time)"
     )
+    shutil.rmtree(workdir, ignore_errors=True)  # the database (and the export unless --keep)
     return 0
 
 
