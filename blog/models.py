@@ -133,7 +133,10 @@ class Post(models.Model):
     excerpt = models.TextField(
         _("excerpt"),
         blank=True,
-        help_text=_("Shown on the index and in feeds. Left empty, the start of the body is used."),
+        help_text=_(
+            "Shown in lists of posts, search results and the page description; feeds carry "
+            "the whole post. Left empty, the start of the body is used."
+        ),
     )
     body_html = models.TextField(editable=False, default="")
     body_text = models.TextField(editable=False, default="")
