@@ -27,6 +27,8 @@ install-test: $(VENV)/.installed-test
 	@echo "Writing .env for local development (DEBUG=true, a fresh SECRET_KEY)."
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
+# Links in emails and outgoing pings must point at the address actually served.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo

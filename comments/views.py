@@ -14,7 +14,9 @@ from comments.markup import render_comment
 from comments.services import comment_submit
 
 
-def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
+def _problem(
+    request: HttpRequest, *, status: int, title: str, message: str, post=None, admin_link=False
+):
     """A page that explains why a comment was not taken, giving back what was typed."""
     return TemplateResponse(
         request,
@@ -23,6 +25,7 @@ def _problem(request: HttpRequest, *, status: int, title: str, message: str, pos
             "title": title,
             "message": message,
             "post": post,
+            "admin_link": admin_link,
             "text": request.POST.get("text", "") if request.method == "POST" else "",
         },
         status=status,
@@ -130,6 +133,7 @@ def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
                 "The link has expired, was already used, or the item was moderated in the "
                 "meantime. Open the admin to moderate it."
             ),
+            admin_link=True,
         )
     done = False
     if request.method == "POST":
