@@ -179,8 +179,7 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
-        self.body_html = markup.render_body(self.body, self.body_format)
-        self.body_text = markup.plain_text(self.body_html)
+        self.body_html, self.body_text = markup.render(self.body, self.body_format)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
