@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
+                "blog.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -243,3 +244,9 @@ KIJI_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 KIJI_MODERATION_LINK_MAX_AGE = env.int("MODERATION_LINK_MAX_AGE", default=7 * 24 * 3600)
 # Where moderation emails go when the post's author has no email address.
 KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
+
+# KIJI: speed and production (page cache, sessions, comment pages)
+# ------------------------------------------------------------------------------
+# Seconds a rendered page stays in the cache (0: no page cache). Changes make
+# pages fresh at once whatever this is (see blog/pagecache.py).
+KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)

@@ -1,0 +1,258 @@
+"""Whole-page caching for anonymous readers, with exact invalidation.
+
+Reader pages (index, posts, archives, categories, tags, feeds) are wrapped
+with `cached_page` in `blog/urls.py`. A wrapped page is served from Django's
+cache (Redis in production, see `CACHE_URL`) when the request is anonymous,
+and stored there after it is rendered.
+
+Freshness: every cached page is keyed by one *page generation*, a random
+token kept in the shared cache. Any change that a page shows calls
+`invalidate_pages()`, which replaces the token, so every app process misses
+the old entries on its very next request (they expire after
+`KIJI_PAGE_CACHE_SECONDS`). Changes that come with time alone (a scheduled
+post going live, discussion closing after `KIJI_CLOSE_DISCUSSION_AFTER_DAYS`)
+are known in advance: the generation also records when the next one is due
+and is replaced by the first request after that moment.
+
+Who calls `invalidate_pages()`:
+
+* blog itself (`blog/signals.py`): saving or deleting a post, category, tag
+  or user (author names), changing a post's tags, and the admin's bulk
+  publish / unpublish;
+* `comments.moderation.moderate()` whenever an item's status changes, and,
+  for every model registered with `comments.moderation.register()`, saving
+  or deleting an approved item (a new comment approved at once, an approved
+  comment edited or deleted). TrackBacks registered there are covered by the
+  same hooks; any other app whose change shows on a page calls
+  `blog.pagecache.invalidate_pages()` itself.
+
+Never cached (served straight from the views, and never stored):
+
+* requests other than GET/HEAD, requests with query parameters other than
+  `page` (a search, a tracking parameter);
+* personal requests: a session cookie (logged-in staff, a visitor whose
+  session holds their own pending comments, flash messages kept in the
+  session), the messages cookie, or any cookie an app registered with
+  `register_personal_cookie()` (comments registers its "remember me"
+  cookie). These responses are marked `Cache-Control: private`;
+* responses that are not 200, that set cookies, that leave messages behind,
+  that touched the session, or that say `Cache-Control: private/no-store`.
+
+The one per-visitor value on a public page is the CSRF token of the comment
+form: pages are rendered and stored with a placeholder that is replaced with
+the visitor's own token (and cookie) when the page is served.
+
+Conditional GET: a cached page carries the validators its view set (feeds
+set their own); other pages get a weak ETag made of the generation and the
+address, and a Last-Modified of the latest invalidation. A client holding
+the current version gets a 304 without the view running.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models import Min, Q
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
+
+STATE_KEY = "kiji:pages:state"
+CACHEABLE_PARAMS = frozenset({"page"})
+# Stands in for the CSRF token in stored pages; as long as a real token.
+CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
+_STORED_HEADERS = ("Content-Type", "Content-Language", "ETag", "Last-Modified")
+_personal_cookies: set[str] = set()
+
+
+def register_personal_cookie(name: str) -> None:
+    """Treat requests carrying cookie `name` as personal: never cached, never stored."""
+    _personal_cookies.add(name)
+
+
+def invalidate_pages() -> None:
+    """Make every cached page fresh on the next request, in every app process.
+
+    Call it after any change a reader page shows. Inside a transaction the
+    generation is replaced now and again once the transaction commits, so a
+    page rendered from the data before the commit is never kept.
+    """
+    _new_state()
+    transaction.on_commit(_new_state)
+
+
+def _timeout() -> int:
+    return settings.KIJI_PAGE_CACHE_SECONDS
+
+
+def _next_timed_change() -> float | None:
+    """When a page will change with no one saving anything (a timestamp), or None."""
+    from blog.models import Post
+
+    now = timezone.now()
+    posts = Post.objects.filter(status=Post.Status.PUBLISHED)
+    moments = [posts.filter(published_at__gt=now).aggregate(m=Min("published_at"))["m"]]
+    days = settings.KIJI_CLOSE_DISCUSSION_AFTER_DAYS
+    if days:
+        window = now - timedelta(days=days)
+        opened = (
+            posts.filter(published_at__gt=window, published_at__lte=now)
+            .filter(Q(comments_enabled=True) | Q(pings_enabled=True))
+            .aggregate(m=Min("published_at"))["m"]
+        )
+        moments.append(opened + timedelta(days=days) if opened else None)
+    moments = [m for m in moments if m is not None]
+    return min(moments).timestamp() if moments else None
+
+
+def _new_state() -> dict:
+    state = {
+        "generation": secrets.token_hex(8),
+        "changed_at": int(time.time()),
+        "next_change": _next_timed_change(),
+    }
+    cache.set(STATE_KEY, state, timeout=None)
+    return state
+
+
+def current_state() -> dict:
+    """The page generation all processes share (made afresh when missing or due)."""
+    state = cache.get(STATE_KEY)
+    if state is None or (state["next_change"] is not None and time.time() >= state["next_change"]):
+        state = _new_state()
+    return state
+
+
+def is_personal(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
+    return any(cookies.get(name) for name in names)
+
+
+def _is_cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and set(request.GET) <= CACHEABLE_PARAMS
+        and not is_personal(request)
+    )
+
+
+@functools.cache
+def _settings_version() -> str:
+    """A digest of the settings pages depend on: a new configuration renders anew."""
+    names = sorted(n for n in dir(settings) if n.startswith("KIJI_"))
+    names += ["LANGUAGE_CODE", "TIME_ZONE", "STATIC_URL", "STORAGES", "DEBUG"]
+    values = repr([(n, getattr(settings, n, None)) for n in names])
+    return hashlib.sha256(values.encode()).hexdigest()[:12]
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs) -> None:
+    _settings_version.cache_clear()
+
+
+def _page_key(request: HttpRequest, generation: str) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"kiji:page:{generation}:{_settings_version()}:{get_language()}:{digest}"
+
+
+def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
+    storage = getattr(request, "_messages", None)
+    session = getattr(request, "session", None)
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not (storage is not None and getattr(storage, "_queued_messages", None))
+        and not (session is not None and session.modified)
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+    )
+
+
+def _stored(response: HttpResponse, state: dict, key: str) -> dict:
+    headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
+    headers.setdefault("ETag", f'W/"{state["generation"]}-{key[-12:]}"')
+    headers.setdefault("Last-Modified", http_date(state["changed_at"]))
+    return {"status": response.status_code, "headers": headers, "content": response.content}
+
+
+def _serve(request: HttpRequest, entry: dict) -> HttpResponse:
+    content = entry["content"]
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder in content:
+        content = content.replace(placeholder, get_token(request).encode())
+    response = HttpResponse(content, status=entry["status"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    return response
+
+
+def _last_modified(entry: dict) -> int | None:
+    return parse_http_date_safe(entry["headers"].get("Last-Modified", ""))
+
+
+def cached_page(view):
+    """Serve `view` to anonymous readers from the shared page cache (see module doc)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _timeout() <= 0:
+            return view(request, *args, **kwargs)
+        if not _is_cacheable_request(request):
+            response = view(request, *args, **kwargs)
+            if request.method in ("GET", "HEAD") and is_personal(request):
+                patch_cache_control(response, private=True)
+            return response
+        state = current_state()
+        key = _page_key(request, state["generation"])
+        entry = cache.get(key)
+        if entry is None:
+            request.kiji_page_cache_fill = True
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            if not _is_storable(request, response):
+                return _filled(request, response)
+            entry = _stored(response, state, key)
+            cache.set(key, entry, timeout=_timeout())
+        not_modified = get_conditional_response(
+            request, etag=entry["headers"]["ETag"], last_modified=_last_modified(entry)
+        )
+        if not_modified is not None:
+            return not_modified
+        return _serve(request, entry)
+
+    wrapper.kiji_page_cache = True
+    return wrapper
+
+
+def _filled(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A response rendered for the cache but not stored: give it its real CSRF token."""
+    if not response.streaming and CSRF_PLACEHOLDER.encode() in response.content:
+        response.content = response.content.replace(
+            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+        )
+    return response
+
+
+def csrf_placeholder(request: HttpRequest) -> dict:
+    """Context processor: a placeholder CSRF token while a page renders for the cache."""
+    if getattr(request, "kiji_page_cache_fill", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
