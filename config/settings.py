@@ -250,3 +250,5 @@ KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
 # Seconds a rendered page stays in the cache (0: no page cache). Changes make
 # pages fresh at once whatever this is (see blog/pagecache.py).
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+# Approved comments per page of a post; a comment's permalink finds its page.
+KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
