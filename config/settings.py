@@ -252,3 +252,7 @@ KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
 # Approved comments per page of a post; a comment's permalink finds its page.
 KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
+# A queued email that fails is tried again after this many seconds, doubled
+# each time, up to this many attempts; then it stays in the queue as failed.
+KIJI_TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+KIJI_TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
