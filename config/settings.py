@@ -250,6 +250,9 @@ KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
 # Seconds a rendered page stays in the cache (0: no page cache). Changes make
 # pages fresh at once whatever this is (see blog/pagecache.py).
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+# Sessions live in the cache (shared through Redis by every app process) and
+# in the database, so a cache restart logs no one out.
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 # Approved comments per page of a post; a comment's permalink finds its page.
 KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 # A queued email that fails is tried again after this many seconds, doubled
