@@ -104,8 +104,10 @@ def blog(tmp_path_factory):
     ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"]
-            + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+            [
+                *(sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"),
+                *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
+            ],
             cwd=ROOT,
             env=env,
         )
@@ -168,7 +170,7 @@ def hidden(page: str, name: str) -> str:
 
 def log_in(browser: Browser, server: str) -> None:
     _, _, page = browser.request(server + "/admin/login/")
-    status, headers, _ = browser.request(
+    status, _, _ = browser.request(
         server + "/admin/login/",
         {
             "csrfmiddlewaretoken": hidden(page, "csrfmiddlewaretoken"),
