@@ -247,12 +247,21 @@ KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
 
 # KIJI: speed and production (page cache, sessions, comment pages)
 # ------------------------------------------------------------------------------
+# A cache in each process's memory is not seen by the other app processes
+# (gunicorn workers, other servers): with it, pages are not cached and
+# sessions stay in the database alone. With Redis (CACHE_URL) both use it.
+_SHARED_CACHE = CACHES["default"]["BACKEND"] not in {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
 # Seconds a rendered page stays in the cache (0: no page cache). Changes make
 # pages fresh at once whatever this is (see blog/pagecache.py).
-KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
-# Sessions live in the cache (shared through Redis by every app process) and
-# in the database, so a cache restart logs no one out.
-SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
+KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 0)
+# Sessions in the shared cache and the database, so a Redis restart logs no one out.
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default=f"django.contrib.sessions.backends.{'cached_db' if _SHARED_CACHE else 'db'}",
+)
 # Approved comments per page of a post; a comment's permalink finds its page.
 KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 # A queued email that fails is tried again after this many seconds, doubled
