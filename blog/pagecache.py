@@ -5,10 +5,12 @@ with `cached_page` in `blog/urls.py`. A wrapped page is served from Django's
 cache (Redis in production, see `CACHE_URL`) when the request is anonymous,
 and stored there after it is rendered.
 
-Freshness: every cached page is keyed by one *page generation*, a random
-token kept in the shared cache. Any change that a page shows calls
-`invalidate_pages()`, which replaces the token, so every app process misses
-the old entries on its very next request (they expire after
+Freshness: every cached page belongs to one *page generation*, a random
+token kept in the shared cache and stored with each page. Any change that a
+page shows calls `invalidate_pages()`, which replaces the token, so every app
+process treats the pages stored before as missing on its very next request
+(one cache round trip fetches the token and the page together; a page is
+rendered again and replaces the old entry, or expires after
 `KIJI_PAGE_CACHE_SECONDS`). Changes that come with time alone (a scheduled
 post going live, discussion closing after `KIJI_CLOSE_DISCUSSION_AFTER_DAYS`)
 are known in advance: the generation also records when the next one is due
@@ -128,12 +130,15 @@ def _new_state() -> dict:
     return state
 
 
+def _valid(state: dict | None) -> dict:
+    if state is None or (state["next_change"] is not None and time.time() >= state["next_change"]):
+        return _new_state()
+    return state
+
+
 def current_state() -> dict:
     """The page generation all processes share (made afresh when missing or due)."""
-    state = cache.get(STATE_KEY)
-    if state is None or (state["next_change"] is not None and time.time() >= state["next_change"]):
-        state = _new_state()
-    return state
+    return _valid(cache.get(STATE_KEY))
 
 
 def is_personal(request: HttpRequest) -> bool:
@@ -164,10 +169,10 @@ def _settings_changed(**kwargs) -> None:
     _settings_version.cache_clear()
 
 
-def _page_key(request: HttpRequest, generation: str) -> str:
+def _page_key(request: HttpRequest) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"kiji:page:{generation}:{_settings_version()}:{get_language()}:{digest}"
+    return f"kiji:page:{_settings_version()}:{get_language()}:{digest}"
 
 
 def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -189,7 +194,12 @@ def _stored(response: HttpResponse, state: dict, key: str) -> dict:
     headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
     headers.setdefault("ETag", f'W/"{state["generation"]}-{key[-12:]}"')
     headers.setdefault("Last-Modified", http_date(state["changed_at"]))
-    return {"status": response.status_code, "headers": headers, "content": response.content}
+    return {
+        "generation": state["generation"],
+        "status": response.status_code,
+        "headers": headers,
+        "content": response.content,
+    }
 
 
 def _serve(request: HttpRequest, entry: dict) -> HttpResponse:
@@ -219,10 +229,12 @@ def cached_page(view):
             if request.method in ("GET", "HEAD") and is_personal(request):
                 patch_cache_control(response, private=True)
             return response
-        state = current_state()
-        key = _page_key(request, state["generation"])
-        entry = cache.get(key)
-        if entry is None:
+        key = _page_key(request)
+        # One round trip to the cache for the generation and the page.
+        found = cache.get_many([STATE_KEY, key])
+        state = _valid(found.get(STATE_KEY))
+        entry = found.get(key)
+        if entry is None or entry["generation"] != state["generation"]:
             request.kiji_page_cache_fill = True
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
