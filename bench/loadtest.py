@@ -129,11 +129,11 @@ def wait_for(url: str, seconds: float = 30) -> None:
     sys.exit(f"gunicorn did not answer at {url}")
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(number) * _UNITS[unit]
 
 
@@ -157,13 +157,15 @@ def run_wrk(
         [*command, url], capture_output=True, text=True, check=True, env=env or os.environ
     )
     output = done.stdout
+    if "Requests/sec" not in output or "50%" not in output:
+        sys.exit(f"wrk gave no figures for {url}:\n{output}\n{done.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors:.*?timeout (\d+)", output)
     return Result(
         name,
         float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        _ms(re.search(r"50%\s+(\S+)", output).group(1)),
-        _ms(re.search(r"99%\s+(\S+)", output).group(1)),
+        _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
         (int(errors.group(1)) if errors else 0)
         + (int(socket_errors.group(1)) if socket_errors else 0),
     )
