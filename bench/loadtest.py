@@ -10,7 +10,8 @@
    with gunicorn (2 workers) and WhiteNoise on 127.0.0.1, with production
    settings (DEBUG off) over plain HTTP and the cache at --cache-url (default:
    Redis database 6 on 127.0.0.1, emptied first; without Redis, a file cache).
-3. Runs wrk (Debian package `wrk`) for a fixed time per URL and prints
+3. Runs wrk (Debian package `wrk`, 8 connections unless the row says
+   otherwise) for a fixed time per URL and prints
    requests/s, p50 and p99 latency, each also as a share of the static copy of
    the same page served by the same stack (the upper bound); then peak memory
    per worker and the median time of the admin's pending-comments list and of
@@ -147,7 +148,8 @@ def run_wrk(
     connections: int = 8,
     env: dict[str, str] | None = None,
 ) -> Result:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     command += ["--timeout", "10s"]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]

@@ -93,7 +93,8 @@ def invalidate_pages() -> None:
     page rendered from the data before the commit is never kept.
     """
     _new_state()
-    transaction.on_commit(_new_state)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_new_state)
 
 
 def _timeout() -> int:

@@ -14,7 +14,9 @@ from django_tasks_db.models import DBTaskResult
 from comments.moderation import Status, moderate
 from tests.comments.helpers import send
 
-pytestmark = pytest.mark.django_db
+# The worker commits and checks its connection as in production (autocommit), so
+# these tests run outside the usual per-test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
