@@ -256,6 +256,13 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
             "post page revalidation (304)", post_url, duration, headers={"If-None-Match": etag}
         ),
         run_wrk(
+            "post page revalidation (304), 1 connection",
+            post_url,
+            duration,
+            headers={"If-None-Match": etag},
+            connections=1,
+        ),
+        run_wrk(
             "comment POST (stored, pending)",
             base + action,
             duration,
