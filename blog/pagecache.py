@@ -77,6 +77,9 @@ CACHEABLE_PARAMS = frozenset({"page"})
 # Stands in for the CSRF token in stored pages; as long as a real token.
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
 _STORED_HEADERS = ("Content-Type", "Content-Language", "ETag", "Last-Modified")
+# The page's main object stays on the cached response's `context_data`, for
+# middleware that reads it (trackbacks announces its endpoints on open posts).
+_KEPT_CONTEXT = ("post", "object")
 _personal_cookies: set[str] = set()
 
 
@@ -195,11 +198,13 @@ def _stored(response: HttpResponse, state: dict, key: str) -> dict:
     headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
     headers.setdefault("ETag", f'W/"{state["generation"]}-{key[-12:]}"')
     headers.setdefault("Last-Modified", http_date(state["changed_at"]))
+    context = getattr(response, "context_data", None) or {}
     return {
         "generation": state["generation"],
         "status": response.status_code,
         "headers": headers,
         "content": response.content,
+        "context": {name: context[name] for name in _KEPT_CONTEXT if name in context},
     }
 
 
@@ -211,6 +216,8 @@ def _serve(request: HttpRequest, entry: dict) -> HttpResponse:
     response = HttpResponse(content, status=entry["status"])
     for name, value in entry["headers"].items():
         response[name] = value
+    if entry.get("context"):
+        response.context_data = entry["context"]
     return response
 
 
@@ -235,7 +242,7 @@ def cached_page(view):
         found = cache.get_many([STATE_KEY, key])
         state = _valid(found.get(STATE_KEY))
         entry = found.get(key)
-        if entry is None or entry["generation"] != state["generation"]:
+        if entry is None or entry.get("generation") != state["generation"]:
             request.kiji_page_cache_fill = True
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):

@@ -381,6 +381,15 @@ def test_a_cached_page_gives_each_visitor_a_working_csrf_token(post):
     assert Comment.objects.count() == 1
 
 
+def test_a_cached_post_page_still_announces_its_ping_endpoints(client, post):
+    first = client.get(post.get_absolute_url())
+    cached = client.get(post.get_absolute_url())
+
+    assert "kiji_page_cache_fill" not in vars(cached.wsgi_request)
+    assert cached["X-Pingback"] == first["X-Pingback"]
+    assert cached["Link"] == first["Link"]
+
+
 # Conditional GET on post pages.
 
 
