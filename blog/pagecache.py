@@ -3,7 +3,9 @@
 Reader pages (index, posts, archives, categories, tags, feeds) are wrapped
 with `cached_page` in `blog/urls.py`. A wrapped page is served from Django's
 cache (Redis in production, see `CACHE_URL`) when the request is anonymous,
-and stored there after it is rendered.
+and stored there after it is rendered. It needs a cache that every app
+process shares: with the in-process default, `KIJI_PAGE_CACHE_SECONDS`
+defaults to 0 and pages are not cached (config/settings.py).
 
 Freshness: every cached page belongs to one *page generation*, a random
 token kept in the shared cache and stored with each page. Any change that a
@@ -38,7 +40,7 @@ Never cached (served straight from the views, and never stored):
   `register_personal_cookie()` (comments registers its "remember me"
   cookie). These responses are marked `Cache-Control: private`;
 * responses that are not 200, that set cookies, that leave messages behind,
-  that touched the session, or that say `Cache-Control: private/no-store`.
+  that changed the session, or that say `Cache-Control: private/no-store`.
 
 The one per-visitor value on a public page is the CSRF token of the comment
 form: pages are rendered and stored with a placeholder that is replaced with
