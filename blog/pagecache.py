@@ -54,6 +54,7 @@ the current version gets a 304 without the view running.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import secrets
@@ -64,7 +65,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -206,8 +207,17 @@ def _stored(response: HttpResponse, state: dict, key: str) -> dict:
         "status": response.status_code,
         "headers": headers,
         "content": response.content,
-        "context": {name: context[name] for name in _KEPT_CONTEXT if name in context},
+        "context": {name: _bare(context[name]) for name in _KEPT_CONTEXT if name in context},
     }
+
+
+def _bare(value):
+    """A model instance without its related objects (the author's account stays out)."""
+    if isinstance(value, models.Model):
+        value = copy.copy(value)
+        value._state.fields_cache = {}
+        value.__dict__.pop("_prefetched_objects_cache", None)
+    return value
 
 
 def _serve(request: HttpRequest, entry: dict) -> HttpResponse:

@@ -390,6 +390,20 @@ def test_a_cached_post_page_still_announces_its_ping_endpoints(client, post):
     assert cached["Link"] == first["Link"]
 
 
+def test_a_stored_page_keeps_no_account_data(client, post):
+    import pickle
+
+    from django.core.cache import cache
+
+    client.get(post.get_absolute_url())
+
+    keys = [k for k in cache._cache if ":kiji:page:" in k]
+    stored = cache.get(keys[0].split(":", 2)[2])
+    assert stored["context"]["post"].pk == post.pk
+    assert b"md5$" not in pickle.dumps(stored)
+    assert "author" not in stored["context"]["post"]._state.fields_cache
+
+
 # Conditional GET on post pages.
 
 
