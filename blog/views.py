@@ -16,6 +16,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
+from blog import discussion
 from blog.models import Category, Post, Tag
 
 
@@ -44,7 +45,11 @@ class PostDetailView(DetailView):
 
     def get_queryset(self):
         posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
-        return posts.select_related("author", "category").prefetch_related("tags")
+        return (
+            posts.select_related("author", "category")
+            .prefetch_related("tags")
+            .annotate(**discussion.count_annotations())
+        )
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.object = self.get_object()
