@@ -246,3 +246,13 @@ def test_year_archive_links_only_to_years_with_posts(client):
     assert response.context["previous_year"].year == 2021
     assert response.context["next_year"] is None
     assert 'href="/2022/"' not in response.content.decode()
+
+
+def test_staff_preview_says_when_discussion_opens_instead_of_closed(client, hidden_posts):
+    client.force_login(make_user("previewer", is_staff=True))
+
+    html = client.get(hidden_posts[1].get_absolute_url()).content.decode()
+
+    assert "Comments and TrackBacks open here once the post is published." in html
+    assert "Comments are closed" not in html
+    assert "/comments/feeds/post/" not in html
