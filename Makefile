@@ -28,11 +28,16 @@ install-test: $(VENV)/.installed-test
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
 # Links in emails and outgoing pings must point at the address actually served.
+# Mail and pings go through the database queue and its worker, as in production,
+# so publishing or commenting never waits on the network.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
+run: export TASKS_BACKEND ?= django_tasks_db.DatabaseBackend
 run: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
-	@echo "Serving Kiji at http://$(HOST):$(PORT)/"
+	@echo "Serving Kiji at http://$(HOST):$(PORT)/ (task worker running beside it)"
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production settings over plain HTTP on this machine: DEBUG off, hashed static
