@@ -41,6 +41,9 @@ def render_comment(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
+    # Plain text: a typed "&lt;" or "&#106;" shows as typed, not as the character
+    # it names (bleach keeps entities it finds).
+    text = text.replace("&", "&amp;")
     inline = bleach.clean(text, tags=INLINE_TAGS, attributes={}, strip=False)
     paragraphs = [p.strip() for p in _paragraph_break.split(inline) if p.strip()]
     body = "".join("<p>{}</p>".format(p.replace("\n", "<br>\n")) for p in paragraphs)
