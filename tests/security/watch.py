@@ -9,21 +9,26 @@
 * `console`: every console message, for the failure report.
 
 Payloads in `tests.security.xss_payloads` call `alert`, `confirm`, `prompt`
-or `print`, or set `document.title` to "pwned"; `script_ran()` lists what
-gave one of them away.
+or `print`, or set `document.title`; `script_ran()` lists what gave one of
+them away (the pages themselves never set the title from script).
 """
 
 from playwright.sync_api import Page
 
 _INIT = """
 (() => {
-  const seen = {violations: [], printed: 0};
+  const seen = {violations: [], printed: 0, titled: 0};
   Object.defineProperty(window, "__kijiWatch", {value: seen});
   document.addEventListener("securitypolicyviolation", (e) => {
     seen.violations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
       + ` at ${e.sourceFile}:${e.lineNumber} ${e.sample || ""}`);
   }, true);
   window.print = () => { seen.printed += 1; };
+  const title = Object.getOwnPropertyDescriptor(Document.prototype, "title");
+  Object.defineProperty(Document.prototype, "title", {
+    get() { return title.get.call(this); },
+    set(value) { seen.titled += 1; title.set.call(this, value); },
+  });
 })();
 """
 
@@ -63,14 +68,17 @@ class Watch:
 
     def script_ran(self) -> list[str]:
         found = list(self.dialogs)
-        printed = self.page.evaluate("window.__kijiWatch.printed")
-        if printed:
-            found.append(f"print() called {printed} times")
-        if "pwned" in self.page.title():
-            found.append("document.title was changed")
+        seen = self.page.evaluate("window.__kijiWatch")
+        if seen["printed"]:
+            found.append(f"print() called {seen['printed']} times")
+        if seen["titled"]:
+            found.append(f"document.title set {seen['titled']} times")
         return found
 
     def settle(self) -> None:
         """Let handlers that fire late (load, focus, animations, timers) have their chance."""
         self.page.wait_for_load_state("load")
-        self.page.wait_for_timeout(300)
+        self.page.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() =>"
+            " requestAnimationFrame(() => setTimeout(done, 50))))"
+        )
