@@ -56,7 +56,10 @@ class PostAdmin(admin.ModelAdmin):
         (_("Publishing"), {"fields": ["status", "published_at", "author", "category", "tags"]}),
         (
             _("Discussion"),
-            {"classes": ["collapse"], "fields": ["comments_enabled", "pings_enabled"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["comments_enabled", "pings_enabled", "ping_urls"],
+            },
         ),
     ]
 

@@ -147,6 +147,14 @@ class Post(models.Model):
     )
     comments_enabled = models.BooleanField(_("comments enabled"), default=True)
     pings_enabled = models.BooleanField(_("pings enabled"), default=True)
+    ping_urls = models.TextField(
+        _("URLs to ping"),
+        blank=True,
+        help_text=_(
+            "TrackBack URLs to notify when the post is published, one per line. "
+            "Pages the post links to are found and notified on their own."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

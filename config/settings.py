@@ -72,8 +72,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    # Last, as django-axes requires: it answers locked-out logins.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -255,6 +253,37 @@ KIJI_MODERATION_LINK_MAX_AGE = env.int("MODERATION_LINK_MAX_AGE", default=7 * 24
 # Where moderation emails go when the post's author has no email address.
 KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
 
+# KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
+# ------------------------------------------------------------------------------
+# Send pings to the pages a published post links to and to its listed TrackBack URLs.
+TRACKBACKS_SEND_PINGS = env.bool("TRACKBACKS_SEND_PINGS", default=True)
+TRACKBACKS_SEND_MAX_ATTEMPTS = env.int("TRACKBACKS_SEND_MAX_ATTEMPTS", default=4)
+# First retry delay in seconds; each further retry waits four times longer.
+TRACKBACKS_SEND_RETRY_DELAY = env.int("TRACKBACKS_SEND_RETRY_DELAY", default=600)
+# The outgoing fetcher (discovery, sending, source verification).
+TRACKBACKS_FETCH_TIMEOUT = env.float("TRACKBACKS_FETCH_TIMEOUT", default=10.0)
+TRACKBACKS_FETCH_MAX_BYTES = env.int("TRACKBACKS_FETCH_MAX_BYTES", default=1_000_000)
+TRACKBACKS_FETCH_MAX_REDIRECTS = env.int("TRACKBACKS_FETCH_MAX_REDIRECTS", default=5)
+TRACKBACKS_FETCH_ALLOWED_PORTS = env.list(
+    "TRACKBACKS_FETCH_ALLOWED_PORTS", cast=int, default=[80, 443]
+)
+# Dangerous: lets strangers' URLs reach this machine. Only for tests on 127.0.0.1.
+TRACKBACKS_FETCH_ALLOW_LOOPBACK = env.bool("TRACKBACKS_FETCH_ALLOW_LOOPBACK", default=False)
+# Receiving: the largest ping body accepted, in bytes.
+TRACKBACKS_MAX_BODY_BYTES = env.int("TRACKBACKS_MAX_BODY_BYTES", default=65536)
+# Throttling (Movable Type's defaults): pings per address per minute, per post per hour and day.
+TRACKBACKS_PER_IP_PER_MINUTE = env.int("TRACKBACKS_PER_IP_PER_MINUTE", default=3)
+TRACKBACKS_PER_POST_PER_HOUR = env.int("TRACKBACKS_PER_POST_PER_HOUR", default=10)
+TRACKBACKS_PER_POST_PER_DAY = env.int("TRACKBACKS_PER_POST_PER_DAY", default=50)
+# Fetch each ping's source in the background and check that it links to the post.
+TRACKBACKS_VERIFY_SOURCE = env.bool("TRACKBACKS_VERIFY_SOURCE", default=True)
+# What a ping whose source does not link to the post becomes: "spam" or "hold" (pending).
+TRACKBACKS_UNVERIFIED = env.str("TRACKBACKS_UNVERIFIED", default="spam")
+if TRACKBACKS_UNVERIFIED not in ("spam", "hold"):
+    raise ImproperlyConfigured('TRACKBACKS_UNVERIFIED must be "spam" or "hold".')
+# Post pages announce their Pingback and Webmention endpoints in HTTP headers.
+MIDDLEWARE += ["trackbacks.middleware.linkback_headers"]
+
 # KIJI: trust (security headers, login throttling, request limits, privacy)
 # ------------------------------------------------------------------------------
 # Content-Security-Policy (django-csp): no inline script or style anywhere, no
@@ -283,6 +312,8 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_CLIENT_IP_CALLABLE = "comments.flood.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
+# Last, as django-axes requires: it answers locked-out logins.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 # Successful logins are not logged: no IP addresses kept without need.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False

@@ -238,7 +238,7 @@ def test_sidebar_counts_only_published_posts(client, blog):
 # sitemap: posts, categories + their count, per the sitemap framework
 EXPECTED_QUERIES = {
     "index": 5,
-    "post": 8,  # 7 for the blog + the approved comments
+    "post": 9,  # 7 for the blog + the approved comments + the approved pings
     "category": 6,
     "tag": 6,
     "month": 8,

@@ -32,9 +32,12 @@ class _Checker(HTMLParser):
                 self.problems.append(f"{name}={value!r} on <{tag}>")
 
     def _allowed_script(self, tag, attributes) -> bool:
-        """The admin's own scripts (by src or JSON data), icons and collapsible fieldsets."""
+        """The admin's own scripts (by src or JSON data), icons and collapsible fieldsets.
+
+        Public pages may load the site's own static scripts (no inline code).
+        """
         if not self.admin:
-            return False
+            return tag == "script" and (attributes.get("src") or "").startswith("/static/")
         if tag in ("svg", "img", "details"):
             return True
         return tag == "script" and (

@@ -86,6 +86,13 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
         ],
         "comments:post-feed-atom": [reverse("comments:post-feed-atom", args=[post.pk])],
         "comments:moderate-link": [reverse("comments:moderate-link", args=["forged"])],
+        "trackbacks:ping": [
+            reverse("trackbacks:ping", args=[post.pk]),
+            reverse("trackbacks:ping", args=[post.pk]) + "?__mode=rss",
+            reverse("trackbacks:ping", args=[draft.pk]) + "?__mode=rss",
+        ],
+        "trackbacks:xmlrpc": [reverse("trackbacks:xmlrpc")],
+        "trackbacks:webmention": [reverse("trackbacks:webmention")],
         "404": ["/no/such/page/", "/2026/99/99/nothing/"],
     }
 

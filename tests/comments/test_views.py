@@ -322,8 +322,8 @@ def test_post_page_takes_the_same_queries_whatever_the_number_of_comments(
         for i in range(n_comments)
     )
 
-    # The blog's 7 (post, tags, previous, next, related, sidebar x2) + the comments.
-    with django_assert_num_queries(8):
+    # The blog's 7 (post, tags, previous, next, related, sidebar x2) + comments + pings.
+    with django_assert_num_queries(9):
         response = client.get(post.get_absolute_url())
     assert response.content.decode().count('class="comment"') == n_comments
 

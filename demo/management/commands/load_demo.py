@@ -9,6 +9,8 @@ from django.utils import timezone
 from blog.models import Category, Post, Tag
 from comments.models import Comment, fingerprint
 from demo import content
+from trackbacks.models import Trackback
+from trackbacks.sending import pings_suppressed
 
 
 class Command(BaseCommand):
@@ -17,8 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--username", default="admin")
 
-    @transaction.atomic
     def handle(self, *args, username: str, **options) -> None:
+        # Demo posts tell no other blog about themselves.
+        with pings_suppressed(), transaction.atomic():
+            self.load(username)
+
+    def load(self, username: str) -> None:
         author = self.demo_admin(username)
         categories = {
             c["slug"]: Category.objects.get_or_create(slug=c["slug"], defaults=c)[0]
@@ -41,8 +47,11 @@ class Command(BaseCommand):
             post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in item["tags"])
             created += 1
         comments = self.demo_comments()
+        pings = self.demo_trackbacks()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo content: {created} posts, {comments} comments created.")
+            self.style.SUCCESS(
+                f"Demo content: {created} posts, {comments} comments, {pings} trackbacks created."
+            )
         )
 
     def demo_comments(self) -> int:
@@ -67,6 +76,32 @@ class Command(BaseCommand):
                 status=item["status"],
                 status_reason=item.get("reason", "Demo comment"),
                 ip_address="192.0.2.1",
+                created_at=post.published_at + timedelta(hours=item["hours"]),
+            )
+            created += 1
+        return created
+
+    def demo_trackbacks(self) -> int:
+        """Approved, pending and spam pings of each kind; one per source URL and post."""
+        posts = {
+            p.slug: p for p in Post.objects.filter(slug__in={t["post"] for t in content.TRACKBACKS})
+        }
+        created = 0
+        for item in content.TRACKBACKS:
+            post = posts.get(item["post"])
+            if post is None or Trackback.objects.filter(post=post, url=item["url"]).exists():
+                continue
+            Trackback.objects.create(
+                post=post,
+                kind=item["kind"],
+                url=item["url"],
+                title=item["title"],
+                blog_name=item["blog_name"],
+                excerpt=item["excerpt"],
+                status=item["status"],
+                status_reason="Demo ping",
+                verification=item["verification"],
+                ip_address="192.0.2.2",
                 created_at=post.published_at + timedelta(hours=item["hours"]),
             )
             created += 1
