@@ -8,7 +8,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion
-        from comments import moderation
+        from comments import moderation, privacy
         from comments.models import Comment
         from comments.services import comment_status_changed
 
@@ -18,3 +18,4 @@ class CommentsConfig(AppConfig):
             email_template="comments/email/new_comment.txt",
             on_status_change=comment_status_changed,
         )
+        privacy.register(privacy.comments_source())
