@@ -1,11 +1,13 @@
-"""200 comments sent at once to real gunicorn workers: each accepted one is stored
-exactly once, duplicates collapse to one, no 500s, no "database is locked".
+"""200 comments, then 200 TrackBack pings, sent at once to real gunicorn workers: each
+accepted one is stored exactly once, duplicates collapse to one, no 500s, no
+"database is locked".
 
 It runs against the run's database: PostgreSQL when DATABASE_URL says so,
 otherwise an SQLite file with the settings from the README.
 """
 
 import threading
+import urllib.parse
 
 import pytest
 
@@ -20,9 +22,25 @@ DISTINCT = 170  # the other 30 repeat an earlier submission (a double click, a r
 
 @pytest.fixture
 def server(served_db, tmp_path):
-    server = Server(served_db.url, tmp_path / "gunicorn.log", workers=4)
+    server = Server(
+        served_db.url,
+        tmp_path / "gunicorn.log",
+        workers=4,
+        TRACKBACKS_VERIFY_SOURCE="false",
+        TRACKBACKS_PER_IP_PER_MINUTE="0",
+        TRACKBACKS_PER_POST_PER_HOUR="0",
+        TRACKBACKS_PER_POST_PER_DAY="0",
+    )
     yield server
     server.stop()
+
+
+def all_at_once(send) -> None:
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(SENT)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
 
 def test_two_hundred_comments_at_once_are_each_stored_exactly_once(served_db, server):
@@ -42,11 +60,7 @@ def test_two_hundred_comments_at_once_are_each_stored_exactly_once(served_db, se
         start.wait(timeout=60)
         answers[n] = server.post_form(f"/comments/post/{post_id}/", data, cookie)
 
-    threads = [threading.Thread(target=send, args=(n,)) for n in range(SENT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    all_at_once(send)
 
     statuses = sorted({a.status for a in answers.values()})
     log = server.log()
@@ -63,3 +77,41 @@ def test_two_hundred_comments_at_once_are_each_stored_exactly_once(served_db, se
     for n, pk in ids.items():
         assert stored[f"reader{n % DISTINCT}@example.com"] == pk  # repeats got the first one
     assert len(set(ids.values())) == DISTINCT
+
+
+def test_two_hundred_pings_at_once_are_each_stored_exactly_once(served_db, server):
+    post_id, _ = make_served_post(served_db)
+    start = threading.Barrier(SENT)
+    answers: dict[int, object] = {}
+
+    def send(n: int) -> None:
+        k = n % DISTINCT
+        body = urllib.parse.urlencode(
+            {
+                "url": f"https://blog{k}.example.com/entry",
+                "title": f"Entry {k}",
+                "excerpt": "同時に",
+                "blog_name": f"Blog {k}",
+            }
+        )
+        start.wait(timeout=60)
+        answers[n] = server.request(
+            "POST",
+            f"/trackback/{post_id}/",
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+
+    all_at_once(send)
+
+    log = server.log()
+    assert len(answers) == SENT
+    assert {a.status for a in answers.values()} == {200}, log[-3000:]
+    assert all("<error>0</error>" in a.body for a in answers.values())
+    assert "database is locked" not in log and "Traceback" not in log
+    rows = served_db.query(
+        "SELECT url, COUNT(*) FROM trackbacks_trackback WHERE post_id = ? GROUP BY url",
+        (post_id,),
+    )
+    assert len(rows) == DISTINCT
+    assert {count for _, count in rows} == {1}
