@@ -15,6 +15,7 @@ from comments.moderation import Status
 from tests.comments.helpers import make_comment
 from tests.factories import make_category, make_post, make_user
 from tests.security.watch import Watch
+from trackbacks.models import Trackback
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +47,15 @@ def site(settings):
     for n in range(3):
         make_comment(post, text=f"Comment {n} with https://example.org/ and <b>bold</b>")
     make_comment(post, status=Status.PENDING, text="Pending one")
+    Trackback.objects.create(
+        post=post,
+        kind=Trackback.Kind.TRACKBACK,
+        url="https://other.example.com/entry",
+        title="A reply elsewhere",
+        excerpt="Linked here.",
+        blog_name="Other blog",
+        status=Status.APPROVED,
+    )
     return post, category, tag
 
 
