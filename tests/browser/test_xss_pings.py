@@ -1,4 +1,5 @@
-"""The XSS corpus through every TrackBack field, rendered in Chromium where pings show.
+"""The XSS corpus through every TrackBack field and Webmention source page, rendered
+in Chromium where pings show.
 
 Each payload of `tests.security.xss_payloads` goes into one field of a real
 TrackBack ping (title, excerpt, blog_name, url; the others valid). Pings are
@@ -15,6 +16,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
 from comments.moderation import Status
 from tests.browser.test_xss_corpus import bad_attributes, fold, log_in
@@ -121,3 +123,58 @@ def test_ping_payloads_never_run_and_show_as_stored(live_server, page, pinged, f
                "input": {"type", "name", "value", "class", "aria-label"}}  # fmt: skip
     assert len(rows) == len(stored)
     assert [p for row in rows for p in bad_attributes(row, allowed)] == []
+
+
+@pytest.fixture
+def web(settings):
+    from tests.trackbacks.conftest import WebServer
+
+    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    server = WebServer()
+    yield server
+    server.stop()
+
+
+def test_webmention_sources_titles_and_excerpts_never_run(live_server, page, pinged, web, settings):
+    """Webmention and Pingback carry no text: it comes from the source page, fetched."""
+    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_SITE_URL = "http://testserver"
+    target = "http://testserver" + iri_to_uri(pinged.get_absolute_url())
+    client = Client()
+    for n, payload in enumerate(PAYLOADS):
+        escaped = payload.replace("&", "&amp;").replace("<", "&lt;")
+        source = web.add(
+            f"/reply/{n}",
+            f"<html><head><title>{escaped}</title></head><body>"
+            f"<p>{payload} <a href='{target}'>{escaped}</a> {payload}</p></body></html>",
+        )
+        response = client.post(
+            reverse("trackbacks:webmention"),
+            urlencode({"source": source, "target": target}),
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 202, payload
+    verified = Trackback.objects.filter(verification=Trackback.Verification.LINKS_HERE)
+    assert verified.count() >= len(PAYLOADS) - 10
+    Trackback.objects.update(status=Status.APPROVED)
+    stored = {f"trackback-{t.pk}": t for t in Trackback.objects.all()}
+    # The titles and excerpts shown are the ones taken from the hostile pages.
+    assert sum(bool(t.excerpt) for t in stored.values()) >= 100
+    assert sum(t.title != t.url for t in stored.values()) >= 100
+
+    watch = Watch(page)
+    page.goto(live_server.url + pinged.get_absolute_url())
+    watch.settle()
+    shown = page.evaluate(_PINGS)
+
+    assert watch.script_ran() == []
+    assert {s["id"] for s in shown} == set(stored)
+    problems = {}
+    for ping in shown:
+        item = stored[ping["id"]]
+        wrong = bad_attributes(ping["elements"], PING_MARKUP)
+        if fold(ping["title"]) != fold(item.title) or fold(ping["excerpt"]) != fold(item.excerpt):
+            wrong.append(f"shown {ping['title']!r} / {ping['excerpt']!r}")
+        if wrong:
+            problems[item.url] = wrong
+    assert problems == {}
