@@ -5,6 +5,7 @@ checkout; production (`DEBUG=false`) refuses to start without a real
 `SECRET_KEY`.
 """
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "trackbacks",
+    "porting",
     "demo",
 ]
 
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 301s from a moved-in blog's old permalinks; looks only at 404s.
+    "porting.middleware.OldPathRedirectMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 
@@ -283,6 +287,19 @@ if TRACKBACKS_UNVERIFIED not in ("spam", "hold"):
     raise ImproperlyConfigured('TRACKBACKS_UNVERIFIED must be "spam" or "hold".')
 # Post pages announce their Pingback and Webmention endpoints in HTTP headers.
 MIDDLEWARE += ["trackbacks.middleware.linkback_headers"]
+
+# KIJI: porting (import_mt, import_wxr, export_mt)
+# ------------------------------------------------------------------------------
+# Path of a post on the old blog, for 301 redirects from entries that carry a
+# BASENAME but no UNIQUE URL (cocolog: /blog/{year}/{month}/{basename}.html).
+KIJI_IMPORT_OLD_PERMALINK = env.str(
+    "IMPORT_OLD_PERMALINK", default="/{year}/{month}/{basename}.html"
+)
+# Where uploads wait for their import task (deleted once imported), and their size limit.
+KIJI_IMPORT_UPLOAD_DIR = env.path(
+    "IMPORT_UPLOAD_DIR", default=Path(tempfile.gettempdir()) / "kiji-imports"
+)
+KIJI_IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)
 
 # KIJI: trust (security headers, login throttling, request limits, privacy)
 # ------------------------------------------------------------------------------

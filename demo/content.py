@@ -288,8 +288,8 @@ TRACKBACKS = [
         "verification": "no_link",
         "hours": 70,
         "url": "http://cheap-pickle-jars.example/best-deals",
-        "title": "BEST pickle jars 2026 – 90% off",
+        "title": "BEST pickle jars 2026, 90% off",
         "blog_name": "Deals Deals Deals",
-        "excerpt": "Great post!!! Visit our shop for the cheapest jars online, free shipping today only.",
+        "excerpt": "Great post!!! Visit our shop for the cheapest jars online, free shipping.",
     },
 ]

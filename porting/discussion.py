@@ -1,0 +1,289 @@
+"""Comments and pings (TrackBacks, pingbacks) of imported entries.
+
+Items in an export were moderated on the old blog, so they arrive approved
+(or pending or spam, when a WordPress export says so). The blog's content
+rules (blocked words, addresses, IPs) still run on them, and what they call
+spam is kept as spam for the author to review, never dropped. Rules about
+how a form was filled in (timing, honeypot) mean nothing for an import and
+cannot fire; the known-commenter rule is skipped (it would query per item).
+
+A comment is the same as one already there when its post, date (to the
+second), author and text match, so importing a file again adds nothing,
+while two identical comments on different dates (a double post from 2004)
+are both kept. A ping is the same when its post and source URL match (the
+database holds one per pair).
+"""
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.db.models import Model
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+
+from comments import spam
+from comments.markup import render_comment
+from comments.models import Comment
+from comments.moderation import Status
+from porting import mt_format
+from trackbacks import cleaning
+from trackbacks.models import Trackback
+from trackbacks.receiving import SPAM_KINDS
+
+_href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+EXCERPT_LIMIT = 10_000  # characters of a ping's excerpt kept (the old blog kept them all)
+STATUSES = {
+    mt_format.APPROVED: Status.APPROVED,
+    mt_format.PENDING: Status.PENDING,
+    mt_format.SPAM: Status.SPAM,
+}
+
+
+def clean_url(value: str) -> str:
+    """An http(s) URL from what an export holds (sometimes a whole <a> tag), or ""."""
+    value = value.strip()
+    match = _href.search(value)
+    if match:
+        value = match.group(1).strip()
+    if not value.lower().startswith(("http://", "https://")):
+        return ""
+    if any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in value):
+        return ""
+    return value
+
+
+def clean_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def import_fingerprint(post_id: int, when: datetime, *parts: str) -> str:
+    key = "\x1f".join(("import", str(post_id), when.isoformat(), *parts))
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def post_ref(row: Model) -> object:
+    """The row's post: its id, or for a post not yet written, the object itself."""
+    return row.post_id if row.post_id is not None else id(row.post)
+
+
+class SpamRules:
+    """The blog's configured spam checks that make sense for imported items."""
+
+    def __init__(self):
+        self.checks = [
+            check for check in spam.load_checks() if not isinstance(check, spam.KnownCommenterCheck)
+        ]
+
+    def verdict(self, submission: spam.Submission) -> spam.Verdict | None:
+        """The first spam verdict for the item, or None."""
+        for check in self.checks:
+            if check.applies(submission):
+                verdict = check.check(submission)
+                if verdict is not None and verdict.status == Status.SPAM:
+                    return verdict
+        return None
+
+
+class ItemWriter:
+    """Builds the rows of one kind of item for imported posts; subclasses name the kind."""
+
+    kind = ""  # the report's row: "comments" or "pings"
+    model: type[Model]
+
+    def __init__(self, aware, render_later):
+        self.aware, self.render_later = aware, render_later
+        self.rules = SpamRules()
+        self._reasons: dict[str, str] = {}
+
+    def items(self, entry: mt_format.Entry) -> list:
+        raise NotImplementedError
+
+    def build(self, item, post, when: datetime, entry: mt_format.Entry, part) -> Model | None:
+        """The row for one item, or None (with a warning) when it cannot be stored."""
+        raise NotImplementedError
+
+    def key(self, row: Model) -> tuple:
+        """What makes two rows the same item (dates to the second, as exports keep them)."""
+        return (post_ref(row), row.created_at.replace(microsecond=0), *self.identity(row))
+
+    def identity(self, row: Model) -> tuple:
+        raise NotImplementedError
+
+    def rows(self, targets: Iterable[tuple[mt_format.Entry, object, bool]], part) -> list[Model]:
+        """Rows for every item of the targets: (entry, post, whether the post is new).
+
+        Items already on a post that existed before the import (the same
+        file imported again, or a Kiji export imported back) are skipped:
+        one query per batch loads what those posts have.
+        """
+        rows, old_posts = [], set()
+        for entry, post, is_new in targets:
+            if not is_new:
+                old_posts.add(post.pk)
+            for item in self.items(entry):
+                when = self.aware(item.date or entry.date)
+                row = self.build(item, post, when, entry, part)
+                if row is not None:
+                    rows.append(row)
+        seen = set()
+        if old_posts:
+            for row in self.model.objects.filter(post_id__in=old_posts).iterator():
+                seen.add(self.key(row))
+        fresh = []
+        for row in rows:
+            key = self.key(row)
+            if key in seen:
+                part.add(self.kind, "existing")
+                continue
+            seen.add(key)
+            fresh.append(row)
+            part.add(self.kind, "flagged" if row.status == Status.SPAM else "created")
+        return fresh
+
+    def finish_later(self, rows: list[Model]) -> Callable[[], None]:
+        """Start what is costly for the rows; the returned callable completes them.
+
+        It is called once their posts are written (and have ids).
+        """
+        return lambda: None
+
+    def status(self, submission: spam.Submission, given: str) -> tuple[str, str]:
+        """Status and reason: as the export says, unless a spam rule says spam."""
+        verdict = self.rules.verdict(submission)
+        if verdict is not None:
+            return Status.SPAM, gettext("Imported; %(reason)s") % {"reason": verdict.reason}
+        status = STATUSES.get(given, Status.APPROVED)
+        if status not in self._reasons:
+            self._reasons[status] = gettext("Imported (%(status)s on the old blog)") % {
+                "status": status.label.lower()
+            }
+        return status, self._reasons[status]
+
+
+class CommentWriter(ItemWriter):
+    kind = "comments"
+    model = Comment
+
+    def items(self, entry):
+        return entry.comments
+
+    @cached_property
+    def anonymous(self) -> str:
+        return gettext("Anonymous")
+
+    def identity(self, row: Comment) -> tuple:
+        return (row.author_name, row.text.strip())
+
+    def finish_later(self, rows: list[Comment]) -> Callable[[], None]:
+        rendered = self.render_later(render_comment, [row.text for row in rows])
+
+        def finish() -> None:
+            for row, text_html in zip(rows, rendered(), strict=True):
+                row.text_html = text_html
+                row.fingerprint = import_fingerprint(
+                    row.post.pk, row.created_at, row.author_name, row.author_email, row.text
+                )
+
+        return finish
+
+    def build(self, item: mt_format.Comment, post, when, entry, part) -> Comment:
+        url = clean_url(item.url)
+        if item.url.strip() and (not url or len(url) > 200):
+            part.warnings.append(
+                f"{entry.describe()}: comment by {item.author or 'anonymous'}: "
+                f"website {item.url.strip()[:80]!r} dropped (not an http(s) address that fits)"
+            )
+            url = ""
+        ip = clean_ip(item.ip)
+        name = item.author.strip()[:100] or self.anonymous
+        email = item.email.strip()[:254]
+        status, reason = self.status(
+            spam.Submission(
+                kind=spam.Kind.COMMENT,
+                post=post,
+                author_name=name,
+                author_email=email,
+                author_url=url,
+                text=item.text,
+                ip=ip,
+                form_age=float("inf"),
+            ),
+            item.status,
+        )
+        return Comment(
+            post=post,
+            author_name=name,
+            author_email=email,
+            author_url=url,
+            text=item.text,
+            ip_address=ip,
+            created_at=when,
+            status=status,
+            status_reason=reason[:255],
+        )
+
+
+class PingWriter(ItemWriter):
+    """TrackBacks (and WordPress pingbacks) of imported entries, one per source and post."""
+
+    kind = "pings"
+    model = Trackback
+
+    def items(self, entry):
+        return entry.pings
+
+    def key(self, row: Trackback) -> tuple:
+        # The database keeps one ping per source URL and post.
+        return (post_ref(row), row.url)
+
+    def build(self, item: mt_format.Ping, post, when, entry, part) -> Trackback | None:
+        url = clean_url(item.url)
+        if not url or len(url) > 2000:
+            part.warnings.append(
+                f"{entry.describe()}: ping {item.title or item.blog_name or '(untitled)'!r} "
+                f"skipped: its source {item.url.strip()[:80]!r} is not an http(s) address"
+            )
+            part.add(self.kind, "failed")
+            return None
+        excerpt = cleaning.clean_text(item.excerpt, EXCERPT_LIMIT)
+        blog_name = cleaning.clean_text(item.blog_name, 255)
+        title = (
+            cleaning.clean_text(item.title, 255)
+            or cleaning.truncate(excerpt, 40)
+            or cleaning.truncate(url, 255)
+        )
+        kind = Trackback.Kind.PINGBACK if item.kind == "pingback" else Trackback.Kind.TRACKBACK
+        ip = clean_ip(item.ip)
+        status, reason = self.status(
+            spam.Submission(
+                kind=SPAM_KINDS[kind],
+                post=post,
+                author_name=blog_name,
+                author_url=url,
+                text=f"{title}\n{excerpt}",
+                ip=ip,
+            ),
+            item.status,
+        )
+        return Trackback(
+            post=post,
+            kind=kind,
+            url=url,
+            title=title,
+            excerpt=excerpt,
+            blog_name=blog_name,
+            ip_address=ip,
+            created_at=when,
+            status=status,
+            status_reason=reason[:255],
+        )
+
+
+# What an import writes besides posts, in order.
+WRITERS = [CommentWriter, PingWriter]

@@ -1,0 +1,655 @@
+"""The Movable Type import/export format: a streaming reader and writer.
+
+The format is the one Movable Type, TypePad and cocolog export: entries
+separated by a line of eight dashes, sections inside an entry by a line of
+five dashes, `KEY: VALUE` metadata in any order, then `BODY:`,
+`EXTENDED BODY:`, `EXCERPT:`, `KEYWORDS:`, `COMMENT:` and `PING:` sections.
+
+Reading follows Movable Type's own section-aware importer and tolerates what
+real exports contain: CRLF or CR line endings, a last entry without its
+separator, blank lines in metadata, unknown keys, empty values, 12- and
+24-hour dates, 2-digit years, and legacy Japanese encodings (detected or
+forced). An entry that cannot be read becomes an `EntryError` naming its
+title and line; the entries around it are still read.
+
+Nothing here touches the database: entries are plain dataclasses.
+"""
+
+import codecs
+import csv
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, TextIO
+
+ENTRY_SEPARATOR = "--------"
+SECTION_SEPARATOR = "-----"
+SECTION_KEYWORDS = ("BODY", "EXTENDED BODY", "EXCERPT", "KEYWORDS", "COMMENT", "PING")
+COMMENT_KEYS = frozenset({"AUTHOR", "EMAIL", "URL", "IP", "DATE"})
+PING_KEYS = frozenset({"TITLE", "URL", "IP", "DATE", "BLOG NAME"})
+STATUSES = {
+    "publish": "publish",
+    "future": "future",
+    "draft": "draft",
+    "review": "draft",
+    "unpublish": "draft",
+    "junk": "draft",
+    "spam": "draft",
+}
+# Legacy Japanese encodings tried when a file is not UTF-8.
+LEGACY_ENCODINGS = ("euc-jp", "cp932")
+ENCODING_ALIASES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932"}
+
+_meta_line = re.compile(r"\s*:\s*")
+_mt_date = re.compile(
+    r"^\s*(\d{1,2})/(\d{1,2})/(\d{2,4})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\s*([AaPp][Mm]))?\s*$"
+)
+_iso_date = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s*$")
+_meta_start = re.compile(rb"^[A-Z][A-Z0-9 _]*:")
+_tags_in_html = re.compile(r"<[^>]*>")
+_keyword_split = re.compile("[,\u3001\uff0c\n]")  # comma, ideographic and fullwidth comma
+
+
+class ExportError(ValueError):
+    """The file as a whole cannot be read (for example, not a text file)."""
+
+
+# Moderation states an export can give a comment or ping. MT exports hold only
+# approved ones; WordPress exports also pending and spam.
+APPROVED, PENDING, SPAM = "approved", "pending", "spam"
+
+
+@dataclass
+class Comment:
+    author: str = ""
+    email: str = ""
+    url: str = ""
+    ip: str = ""
+    date: datetime | None = None
+    text: str = ""
+    status: str = APPROVED
+
+
+@dataclass
+class Ping:
+    title: str = ""
+    url: str = ""
+    ip: str = ""
+    blog_name: str = ""
+    date: datetime | None = None
+    excerpt: str = ""
+    status: str = APPROVED
+    kind: str = "trackback"  # MT exports hold TrackBacks; WordPress also pingbacks
+
+
+@dataclass
+class Entry:
+    """One entry of an export. Dates are naive, in the blog's local time."""
+
+    line: int = 0
+    title: str = ""
+    author: str = ""
+    basename: str = ""
+    unique_url: str = ""
+    status: str = "publish"
+    allow_comments: bool = True
+    allow_pings: bool = True
+    convert_breaks: str = "0"
+    primary_category: str = ""
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    no_entry: bool = False
+    body: str = ""
+    extended_body: str = ""
+    excerpt: str = ""
+    keywords: str = ""
+    comments: list[Comment] = field(default_factory=list)
+    pings: list[Ping] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    place: str = ""  # where the entry is, when not a line (e.g. a WXR item)
+
+    @property
+    def all_categories(self) -> list[str]:
+        """The primary category first, then the others, without repeats."""
+        names = [self.primary_category, *self.categories] if self.primary_category else []
+        names = names or list(self.categories)
+        return list(dict.fromkeys(name for name in names if name))
+
+    @property
+    def keyword_tags(self) -> list[str]:
+        return [word.strip() for word in _keyword_split.split(self.keywords) if word.strip()]
+
+    def describe(self) -> str:
+        return f"“{self.title or '(untitled)'}” ({self.place or f'line {self.line}'})"
+
+
+@dataclass
+class EntryError:
+    """An entry that could not be read: where it is and what was wrong."""
+
+    line: int
+    title: str
+    message: str
+    place: str = ""
+
+    def describe(self) -> str:
+        where = self.place or f"line {self.line}"
+        return f"“{self.title or '(untitled)'}” ({where}): {self.message}"
+
+
+class EntryProblem(ValueError):
+    pass
+
+
+# Reading ----------------------------------------------------------------------
+
+
+def parse_date(value: str) -> datetime:
+    """Parse an MT date: `MM/DD/YYYY hh:mm:ss AM|PM`, AM/PM optional (then 24-hour).
+
+    Two-digit years are read as 1970-2069 (MT itself added 1900, which puts a
+    2004 post in 1904). ISO dates (`YYYY-MM-DD hh:mm:ss`) are accepted too.
+    """
+    match = _mt_date.match(value)
+    if match:
+        month, day, year, hour, minute, second, meridiem = match.groups()
+    else:
+        match = _iso_date.match(value)
+        if not match:
+            raise EntryProblem(
+                f"invalid date {value.strip()!r}: expected MM/DD/YYYY hh:mm:ss AM|PM"
+            )
+        year, month, day, hour, minute, second = match.groups()
+        meridiem = None
+    year_n, hour_n = int(year), int(hour)
+    if len(year) == 2:
+        year_n += 2000 if year_n < 70 else 1900
+    if meridiem:
+        meridiem = meridiem.upper()
+        if not 1 <= hour_n <= 12:
+            raise EntryProblem(f"invalid date {value.strip()!r}: hour {hour_n} with {meridiem}")
+        if meridiem == "PM" and hour_n < 12:
+            hour_n += 12
+        elif meridiem == "AM" and hour_n == 12:
+            hour_n = 0
+    try:
+        return datetime(year_n, int(month), int(day), hour_n, int(minute), int(second or 0))
+    except ValueError as exc:
+        raise EntryProblem(f"invalid date {value.strip()!r}: {exc}") from None
+
+
+def parse_tags(value: str) -> list[str]:
+    """Split MT's TAGS value: comma separated, names with commas or spaces quoted."""
+    row = next(csv.reader([value], skipinitialspace=True), [])
+    return [html.unescape(tag.strip()) for tag in row if tag.strip()]
+
+
+def _flag(entry: Entry, key: str, value: str, default: bool) -> bool:
+    normalised = value.strip().lower()
+    if normalised in ("1", "yes", "true", "on", "open"):
+        return True
+    if normalised in ("", "0", "no", "false", "off", "closed", "2"):
+        # MT writes 2 for "closed, existing comments shown".
+        return False
+    entry.warnings.append(f"{key} {value!r} is not 0 or 1; using {int(default)}")
+    return default
+
+
+def split_lines(stream: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    r"""Lines of a binary stream, without their ending; `\r\n`, `\r` and `\n` all end a line."""
+    pending = b""
+    while chunk := stream.read(chunk_size):
+        if pending.endswith(b"\r"):
+            chunk = pending + chunk
+            pending = b""
+        else:
+            chunk = pending + chunk
+        if chunk.endswith(b"\r"):
+            chunk, pending = chunk[:-1], b"\r"
+        else:
+            pending = b""
+        lines = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        pending = lines.pop() + pending
+        yield from lines
+    if pending:
+        yield pending.rstrip(b"\r")
+
+
+def records(stream: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
+    """Raw entries: (first line number, lines), split on lines of eight dashes.
+
+    A line of eight dashes ends an entry only when the next non-blank line
+    starts a metadata block (`KEY: value` with an upper-case key) or the file
+    ends; real exports have such lines inside comments (an SQL query, a
+    signature) and Movable Type's own importer cut those entries in two.
+    """
+    separator = ENTRY_SEPARATOR.encode()
+    lines: list[bytes] = []
+    held: list[bytes] = []  # a separator line and blank lines after it, not yet judged
+    start = 1
+    for number, line in enumerate(split_lines(stream), start=1):
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8) :]
+        if held:
+            if not line.strip() or line.rstrip() == separator:
+                held.append(line)
+                continue
+            if _meta_start.match(line):
+                if any(part.strip() for part in lines):
+                    yield start, lines
+                lines, start = [], number
+            else:
+                lines.extend(held)
+            held = []
+        if line.rstrip() == separator:
+            held = [line]
+        elif lines or line.strip():
+            if not lines:
+                start = number
+            lines.append(line)
+    if any(part.strip() for part in lines):
+        yield start, lines
+
+
+def count_entries(stream: BinaryIO) -> int:
+    return sum(1 for _ in records(stream))
+
+
+def _score_japanese(text: str) -> float:
+    """Share of characters that are kana, common kanji or ASCII: high for a right guess."""
+    if not text:
+        return 0.0
+    good = sum(
+        1
+        for ch in text
+        if ch < "\x80"
+        or "\u3040" <= ch <= "\u30ff"
+        or "\u4e00" <= ch <= "\u9fff"
+        or ch in "、。「」"
+    )
+    return good / len(text)
+
+
+def detect_encoding(stream: BinaryIO, chunk_size: int = 1 << 16) -> str:
+    """Guess the encoding of a whole export: UTF-8, EUC-JP, Shift_JIS (CP932) or ISO-2022-JP.
+
+    UTF-8 wins when it decodes the file, or all but a few stray bytes of it
+    (those entries are then reported one by one). Otherwise EUC-JP and
+    Shift_JIS decode the whole stream; those that fail drop out, and when
+    both succeed the one that yields more Japanese text wins. Reads the
+    stream to its end.
+    """
+    utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+    legacy = {name: codecs.getincrementaldecoder(name)("strict") for name in LEGACY_ENCODINGS}
+    samples: dict[str, list[str]] = {name: [] for name in LEGACY_ENCODINGS}
+    non_ascii = bad = sampled = 0
+    escapes = False
+    while chunk := stream.read(chunk_size):
+        text = utf8.decode(chunk)
+        if not text.isascii():
+            non_ascii += len(text) - len(text.encode("ascii", "ignore"))
+            bad += text.count("\ufffd")
+        escapes = escapes or b"\x1b$B" in chunk or b"\x1b$@" in chunk
+        for name in list(legacy):
+            try:
+                decoded = legacy[name].decode(chunk)
+            except UnicodeDecodeError:
+                del legacy[name]
+                continue
+            if sampled < (1 << 20) and not decoded.isascii():
+                samples[name].append(decoded)
+        sampled += len(chunk)
+    bad += utf8.decode(b"", final=True).count("\ufffd")
+    if escapes and not non_ascii:
+        return "iso2022_jp"
+    if bad <= max(2, non_ascii // 100):
+        return "utf-8"
+    for name in list(legacy):
+        try:
+            legacy[name].decode(b"", final=True)
+        except UnicodeDecodeError:
+            del legacy[name]
+    if not legacy:
+        # Undecodable in every guess: UTF-8 lets the bad entries be reported one by one.
+        return "utf-8"
+    return max(legacy, key=lambda name: _score_japanese("".join(samples[name])))
+
+
+def normalise_encoding(name: str) -> str:
+    """Map a user's encoding name (`shift_jis`, `EUC-JP`...) to a Python codec."""
+    name = ENCODING_ALIASES.get(name.strip().lower(), name.strip())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ExportError(f"unknown encoding {name!r}") from None
+
+
+def _title_from_body(body: str) -> str:
+    words = html.unescape(_tags_in_html.sub(" ", body)).split()
+    title = " ".join(words[:5])
+    return title[:60].strip()
+
+
+def _section_keyword(lines: list[str]) -> tuple[str | None, list[str]]:
+    """The section's keyword and its content lines (blank lines before the keyword skipped)."""
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index == len(lines):
+        return None, []
+    head = lines[index].strip()
+    for keyword in SECTION_KEYWORDS:
+        if head.upper() == f"{keyword}:":
+            return keyword, lines[index + 1 :]
+        if head.upper().startswith(f"{keyword}:") and keyword in ("BODY", "EXCERPT", "KEYWORDS"):
+            # `BODY: text` on the keyword's own line.
+            rest = head[len(keyword) + 1 :].strip()
+            return keyword, [rest, *lines[index + 1 :]]
+    return None, lines
+
+
+def _text(lines: list[str]) -> str:
+    """Section text: leading blank lines and trailing whitespace trimmed, the rest verbatim."""
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    return "\n".join(lines).rstrip()
+
+
+def _headed_block(lines: list[str], keys: frozenset[str]) -> tuple[dict[str, str], str]:
+    """Split a COMMENT or PING section into its header keys and the text after them."""
+    headers: dict[str, str] = {}
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip():
+            index += 1
+            continue
+        parts = _meta_line.split(line.strip(), maxsplit=1)
+        key = parts[0].upper()
+        if len(parts) == 2 and key in keys and key not in headers:
+            headers[key] = parts[1].strip()
+            index += 1
+            continue
+        break
+    return headers, _text(lines[index:])
+
+
+def _parse_comment(entry: Entry, lines: list[str]) -> Comment:
+    headers, text = _headed_block(lines, COMMENT_KEYS)
+    comment = Comment(
+        author=html.unescape(headers.get("AUTHOR", "")),
+        email=headers.get("EMAIL", ""),
+        url=headers.get("URL", ""),
+        ip=headers.get("IP", ""),
+        text=text,
+    )
+    if headers.get("DATE"):
+        try:
+            comment.date = parse_date(headers["DATE"])
+        except EntryProblem as exc:
+            entry.warnings.append(f"comment by {comment.author or 'anonymous'}: {exc}")
+    return comment
+
+
+def _parse_ping(entry: Entry, lines: list[str]) -> Ping:
+    headers, excerpt = _headed_block(lines, PING_KEYS)
+    ping = Ping(
+        title=html.unescape(headers.get("TITLE", "")),
+        url=headers.get("URL", ""),
+        ip=headers.get("IP", ""),
+        blog_name=html.unescape(headers.get("BLOG NAME", "")),
+        excerpt=excerpt,
+    )
+    if headers.get("DATE"):
+        try:
+            ping.date = parse_date(headers["DATE"])
+        except EntryProblem as exc:
+            entry.warnings.append(f"ping from {ping.url or 'unknown'}: {exc}")
+    return ping
+
+
+def _apply_meta(entry: Entry, lines: list[str]) -> list[str]:
+    """Read the metadata block; return body lines when the legacy START BODY key is met."""
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = _meta_line.split(line, maxsplit=1)
+        key = parts[0].upper()
+        value = parts[1].strip() if len(parts) == 2 else ""
+        if key == "TITLE":
+            entry.title = html.unescape(value)
+        elif key == "AUTHOR":
+            entry.author = value
+        elif key == "BASENAME":
+            entry.basename = value
+        elif key == "UNIQUE URL":
+            entry.unique_url = value
+        elif key == "STATUS":
+            status = STATUSES.get(value.lower())
+            if status is None:
+                entry.warnings.append(f"unknown STATUS {value!r}; imported as a draft")
+                status = "draft"
+            entry.status = status
+        elif key == "ALLOW COMMENTS":
+            entry.allow_comments = _flag(entry, key, value, True)
+        elif key == "ALLOW PINGS":
+            entry.allow_pings = _flag(entry, key, value, True)
+        elif key == "CONVERT BREAKS":
+            entry.convert_breaks = value or "0"
+        elif key == "PRIMARY CATEGORY":
+            entry.primary_category = html.unescape(value)
+        elif key == "CATEGORY":
+            if value:
+                entry.categories.append(html.unescape(value))
+        elif key == "TAGS":
+            entry.tags.extend(parse_tags(value))
+        elif key == "DATE":
+            entry.date = parse_date(value)
+        elif key == "NO ENTRY":
+            entry.no_entry = value == "1"
+        elif key == "START BODY":
+            return lines[index + 1 :]
+        # Other keys (AUTHOR EMAIL, custom fields such as CF50_BASENAME) are ignored.
+    return []
+
+
+def _title_guess(lines: list[str]) -> str:
+    for line in lines:
+        parts = _meta_line.split(line.strip(), maxsplit=1)
+        if parts[0].upper() == "TITLE" and len(parts) == 2:
+            return html.unescape(parts[1].strip())
+    return ""
+
+
+def parse_record(line: int, lines: list[str]) -> Entry:
+    """Parse one entry's decoded lines; raises EntryProblem when it cannot be read."""
+    entry = Entry(line=line)
+    pieces: list[list[str]] = [[]]
+    for text in lines:
+        if text.rstrip() == SECTION_SEPARATOR:
+            pieces.append([])
+        else:
+            pieces[-1].append(text)
+    start_body = _apply_meta(entry, pieces[0])
+    sections: list[tuple[str, list[str]]] = []
+    if start_body:
+        sections.append(("BODY", start_body))
+    for piece in pieces[1:]:
+        keyword, content = _section_keyword(piece)
+        if keyword is None:
+            if not any(text.strip() for text in piece):
+                continue
+            if sections:
+                # A line of five dashes inside a body: keep it as text.
+                sections[-1][1].extend([SECTION_SEPARATOR, *piece])
+            else:
+                entry.warnings.append("text before any BODY: section was ignored")
+            continue
+        sections.append((keyword, list(content)))
+    for keyword, content in sections:
+        if keyword == "BODY":
+            entry.body = _text(content)
+        elif keyword == "EXTENDED BODY":
+            entry.extended_body = _text(content)
+        elif keyword == "EXCERPT":
+            entry.excerpt = _text(content)
+        elif keyword == "KEYWORDS":
+            entry.keywords = _text(content)
+        elif keyword == "COMMENT":
+            entry.comments.append(_parse_comment(entry, content))
+        elif keyword == "PING":
+            entry.pings.append(_parse_ping(entry, content))
+    if entry.date is None and not entry.no_entry:
+        raise EntryProblem("the entry has no DATE")
+    if not entry.title:
+        entry.title = _title_from_body(entry.body) or "(untitled)"
+    return entry
+
+
+def read_entries(stream: BinaryIO, encoding: str = "auto") -> Iterator[Entry | EntryError]:
+    """Entries of an MT export, one at a time; unreadable ones come as EntryError.
+
+    `encoding` is a codec name or "auto". Guessing reads the stream once
+    before parsing, so it must be seekable.
+    """
+    if encoding == "auto":
+        start = stream.tell()
+        encoding = detect_encoding(stream)
+        stream.seek(start)
+    else:
+        encoding = normalise_encoding(encoding)
+    if encoding.replace("_", "-").startswith(("utf-16", "utf-32")):
+        raise ExportError("UTF-16 and UTF-32 files are not supported; convert to UTF-8 first")
+    for line, raw_lines in records(stream):
+        try:
+            # NUL has no meaning in an export and PostgreSQL refuses it in text.
+            lines = [raw.decode(encoding).replace("\x00", "") for raw in raw_lines]
+        except UnicodeDecodeError as exc:
+            bad_line = next(
+                line + offset for offset, raw in enumerate(raw_lines) if not _decodes(raw, encoding)
+            )
+            guess = _title_guess([raw.decode(encoding, "replace") for raw in raw_lines])
+            yield EntryError(line, guess, f"line {bad_line} is not valid {encoding}: {exc.reason}")
+            continue
+        try:
+            yield parse_record(line, lines)
+        except EntryProblem as exc:
+            yield EntryError(line, _title_guess(lines), str(exc))
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# Writing ----------------------------------------------------------------------
+
+
+def format_date(value: datetime) -> str:
+    return value.strftime("%m/%d/%Y %I:%M:%S %p")
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _name(value: str) -> str:
+    """A title or name on one line, with `&` and `<` escaped as MT stores them."""
+    return html.escape(_one_line(value), quote=False)
+
+
+def _body_text(value: str) -> str:
+    """Section text that reads back the same and cannot end the entry early.
+
+    Lines of five or eight dashes inside a text are read back as text (see
+    `records` and `parse_record`), except a line of eight dashes followed by
+    what looks like metadata: that one gets a leading space.
+    """
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    following = [line for line in lines if line.strip()]
+    out, seen = [], 0
+    for line in lines:
+        if line.strip():
+            seen += 1
+        if line.rstrip() == ENTRY_SEPARATOR:
+            after = following[seen] if seen < len(following) else ""
+            if not after or _meta_start.match(after.encode()):
+                line = f" {line}"
+        out.append(line)
+    return "\n".join(out)
+
+
+def _quote_tag(tag: str) -> str:
+    """A tag for TAGS: quoted (inner quotes doubled) when it holds a comma, space or quote."""
+    if any(ch in tag for ch in ', "'):
+        return '"' + tag.replace('"', '""') + '"'
+    return tag
+
+
+def write_entry(entry: Entry) -> str:
+    """One entry in the MT format, ending with its separator line."""
+    out = [
+        f"AUTHOR: {_one_line(entry.author)}",
+        f"TITLE: {_name(entry.title)}",
+    ]
+    if entry.basename:
+        out.append(f"BASENAME: {_one_line(entry.basename)}")
+    if entry.unique_url:
+        out.append(f"UNIQUE URL: {_one_line(entry.unique_url)}")
+    out += [
+        f"STATUS: {'Publish' if entry.status in ('publish', 'future') else 'Draft'}",
+        f"ALLOW COMMENTS: {int(entry.allow_comments)}",
+        f"CONVERT BREAKS: {entry.convert_breaks}",
+        f"ALLOW PINGS: {int(entry.allow_pings)}",
+    ]
+    if entry.primary_category:
+        out.append(f"PRIMARY CATEGORY: {_name(entry.primary_category)}")
+    out += [f"CATEGORY: {_name(name)}" for name in entry.all_categories]
+    if entry.date:
+        out.append(f"DATE: {format_date(entry.date)}")
+    if entry.tags:
+        out.append("TAGS: " + ",".join(_quote_tag(_name(tag)) for tag in entry.tags))
+    out += [SECTION_SEPARATOR, "BODY:", _body_text(entry.body), SECTION_SEPARATOR]
+    out += ["EXTENDED BODY:", _body_text(entry.extended_body), SECTION_SEPARATOR]
+    out += ["EXCERPT:", _body_text(entry.excerpt), SECTION_SEPARATOR]
+    out += ["KEYWORDS:", _body_text(entry.keywords), SECTION_SEPARATOR]
+    for comment in entry.comments:
+        out += [
+            "COMMENT:",
+            f"AUTHOR: {_name(comment.author)}",
+            f"EMAIL: {_one_line(comment.email)}",
+            f"IP: {_one_line(comment.ip)}",
+            f"URL: {_one_line(comment.url)}",
+        ]
+        if comment.date:
+            out.append(f"DATE: {format_date(comment.date)}")
+        out += [_body_text(comment.text), SECTION_SEPARATOR]
+    for ping in entry.pings:
+        out += [
+            "PING:",
+            f"TITLE: {_name(ping.title)}",
+            f"URL: {_one_line(ping.url)}",
+            f"IP: {_one_line(ping.ip)}",
+            f"BLOG NAME: {_name(ping.blog_name)}",
+        ]
+        if ping.date:
+            out.append(f"DATE: {format_date(ping.date)}")
+        out += [_body_text(ping.excerpt), SECTION_SEPARATOR]
+    out.append(ENTRY_SEPARATOR)
+    return "\n".join(out) + "\n"
+
+
+def write_entries(entries: Iterable[Entry], out: TextIO) -> int:
+    """Write entries to a text stream one at a time; return how many were written."""
+    written = 0
+    for entry in entries:
+        out.write(write_entry(entry))
+        written += 1
+    return written
