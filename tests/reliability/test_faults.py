@@ -124,3 +124,64 @@ def test_with_the_database_queue_failed_mail_stays_on_record_to_retry(client, de
     assert Comment.objects.get().text == "Queued"
     assert queued == 1
     assert mails.get().status == "FAILED"
+
+
+class _BadTarget:
+    """A TCP server on 127.0.0.1 that either never answers or answers garbage."""
+
+    def __init__(self, garbage: bytes | None):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.garbage = garbage
+        self.held = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            if self.garbage is None:
+                self.held.append(conn)  # read nothing, answer nothing
+            else:
+                conn.recv(65536)
+                conn.sendall(self.garbage)
+                conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ping_targets_that_hang_or_answer_garbage_never_block_publishing(settings):
+    from blog.models import Post
+    from trackbacks.models import OutgoingPing
+
+    hanging, garbage = _BadTarget(None), _BadTarget(b"\x00\xffHTTP/9.9 ???\r\n\r\n\xfe" * 50)
+    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.TRACKBACKS_FETCH_ALLOWED_PORTS = [hanging.port, garbage.port]
+    settings.TRACKBACKS_FETCH_TIMEOUT = 1.0
+    targets = [f"http://127.0.0.1:{hanging.port}/tb", f"http://127.0.0.1:{garbage.port}/tb"]
+    try:
+        post = make_post(
+            "Published anyway",
+            body=f"See [one]({targets[0]}x) and [two]({targets[1]}x).",
+            ping_urls="\n".join(targets),
+        )
+    finally:
+        hanging.close()
+        garbage.close()
+
+    assert Post.objects.published().filter(pk=post.pk).exists()
+    pings = OutgoingPing.objects.filter(post=post)
+    assert pings.count() == 4
+    assert not pings.filter(status=OutgoingPing.Status.SENT).exists()
+    assert all(p.message for p in pings)  # each says what went wrong
