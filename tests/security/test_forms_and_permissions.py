@@ -69,6 +69,8 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(blog):
         "admin list": staff.get(CHANGELIST),
         "admin change": staff.get(reverse("admin:comments_comment_change", args=[comment.pk])),
         "admin post": staff.get(reverse("admin:blog_post_add")),
+        "admin ping list": staff.get(reverse("admin:trackbacks_trackback_changelist")),
+        "admin import": staff.get(reverse("admin:porting_importjob_add")),
     }
     found = 0
     for name, response in pages.items():
