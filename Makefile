@@ -1,11 +1,11 @@
-# Kiji: `make run` serves the demo blog, `make test` runs every test.
+# Kiji: `make run` serves the demo blog, `make serve` the production setup, `make test` runs every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format migrations-check messages clean
+.PHONY: run serve test install install-test lint format migrations-check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,11 +27,33 @@ install-test: $(VENV)/.installed-test
 	@echo "Writing .env for local development (DEBUG=true, a fresh SECRET_KEY)."
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
+# Links in emails and outgoing pings must point at the address actually served.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install .env
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	@echo "Serving Kiji at http://$(HOST):$(PORT)/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production settings over plain HTTP on this machine: DEBUG off, hashed static
+# files, gunicorn with 2 workers, and the task worker when the queue is the database.
+SERVE_ENV := DEBUG=false SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false \
+	CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0
+DB_QUEUE := django_tasks_db.DatabaseBackend
+
+serve: install .env
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input -v0
+	$(SERVE_ENV) $(BIN)/python manage.py invalidate_pages
+	@echo "Serving Kiji with production settings at http://$(HOST):$(PORT)/"
+	@backend=$$($(SERVE_ENV) $(BIN)/python manage.py shell --no-imports \
+	    -c "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"); \
+	if [ "$$backend" = "$(DB_QUEUE)" ]; then \
+	  echo "Starting the task worker (manage.py db_worker)"; \
+	  $(SERVE_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

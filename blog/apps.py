@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = _("Blog")
+
+    def ready(self) -> None:
+        from blog import signals
+
+        signals.connect()

@@ -54,6 +54,12 @@ def render_body(source: str, body_format: str) -> str:
     )
 
 
+def render(source: str, body_format: str) -> tuple[str, str]:
+    """The stored forms of a post body: its safe HTML and its plain text (for search)."""
+    safe_html = render_body(source, body_format)
+    return safe_html, plain_text(safe_html)
+
+
 def plain_text(safe_html: str) -> str:
     """Text content of already sanitised HTML, whitespace folded (for search and excerpts)."""
     return _space.sub(" ", html.unescape(_tags.sub(" ", safe_html))).strip()

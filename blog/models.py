@@ -133,7 +133,10 @@ class Post(models.Model):
     excerpt = models.TextField(
         _("excerpt"),
         blank=True,
-        help_text=_("Shown on the index and in feeds. Left empty, the start of the body is used."),
+        help_text=_(
+            "Shown in lists of posts, search results and the page description; feeds carry "
+            "the whole post. Left empty, the start of the body is used."
+        ),
     )
     body_html = models.TextField(editable=False, default="")
     body_text = models.TextField(editable=False, default="")
@@ -176,8 +179,7 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
-        self.body_html = markup.render_body(self.body, self.body_format)
-        self.body_text = markup.plain_text(self.body_html)
+        self.body_html, self.body_text = markup.render(self.body, self.body_format)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 from django.views.generic import (
     DetailView,
@@ -15,6 +16,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
+from blog import discussion
 from blog.models import Category, Post, Tag
 
 
@@ -43,7 +45,11 @@ class PostDetailView(DetailView):
 
     def get_queryset(self):
         posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
-        return posts.select_related("author", "category").prefetch_related("tags")
+        return (
+            posts.select_related("author", "category")
+            .prefetch_related("tags")
+            .annotate(**discussion.count_annotations())
+        )
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.object = self.get_object()
@@ -113,9 +119,25 @@ class PostYearArchiveView(PublishedPostsMixin, YearArchiveView):
     def get_paginate_by(self, queryset) -> None:
         return None
 
+    @cached_property
+    def all_months(self) -> list[dict]:
+        return month_counts()
+
+    def _years_with_posts(self) -> list[int]:
+        return sorted({m["month"].year for m in self.all_months})
+
+    def get_previous_year(self, date):
+        """The nearest earlier year that has posts (not merely the year before)."""
+        earlier = [y for y in self._years_with_posts() if y < date.year]
+        return date.replace(year=earlier[-1]) if earlier else None
+
+    def get_next_year(self, date):
+        later = [y for y in self._years_with_posts() if y > date.year]
+        return date.replace(year=later[0]) if later else None
+
     def get_context_data(self, **kwargs) -> dict:
         year = int(self.get_year())
-        months = [m for m in month_counts() if m["month"].year == year]
+        months = [m for m in self.all_months if m["month"].year == year]
         if not months:
             raise Http404
         return super().get_context_data(months=months, **kwargs)

@@ -7,11 +7,13 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self) -> None:
-        from blog import discussion
-        from comments import moderation, privacy
+        from blog import discussion, pagecache
+        from comments import moderation, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
 
+        # A remembered commenter's form is filled in for them: never a shared page.
+        pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         discussion.register_count("comment_count", Comment.objects.public)
         moderation.register(
             Comment,

@@ -47,9 +47,6 @@ class LatestCommentsFeed(Feed):
     def item_link(self, item: Comment) -> str:
         return item.get_absolute_url()
 
-    def item_guid(self, item: Comment) -> str:
-        return f"{item.get_absolute_url()}"
-
     def item_pubdate(self, item: Comment):
         return timezone.localtime(item.created_at)
 

@@ -1,7 +1,10 @@
 import hashlib
 import unicodedata
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comments import markup
@@ -25,6 +28,13 @@ class CommentQuerySet(ModeratedQuerySet):
         return self.only(
             "id", "post_id", "author_name", "author_url", "text_html", "status", "created_at"
         ).order_by("created_at", "id")
+
+    def before(self, comment: "Comment") -> "CommentQuerySet":
+        """Comments above `comment` in its post's thread (oldest first)."""
+        return self.filter(post_id=comment.post_id).filter(
+            Q(created_at__lt=comment.created_at)
+            | Q(created_at=comment.created_at, id__lt=comment.pk)
+        )
 
 
 class Comment(ModeratedItem):
@@ -75,7 +85,19 @@ class Comment(ModeratedItem):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"{self.post.get_absolute_url()}#{self.anchor}"
+        """A stable permalink; it redirects to the page of the thread the comment is on."""
+        return reverse("comments:permalink", kwargs={"comment_id": self.pk})
+
+    def thread_page(self) -> int:
+        """The page of its post's comments this comment shows on (one query)."""
+        above = Comment.objects.public().before(self).count()
+        return above // settings.KIJI_COMMENTS_PER_PAGE + 1
+
+    def get_thread_url(self) -> str:
+        """The post page that shows this comment, with its anchor."""
+        page = self.thread_page()
+        query = f"?page={page}" if page > 1 else ""
+        return f"{self.post.get_absolute_url()}{query}#{self.anchor}"
 
     @property
     def anchor(self) -> str:

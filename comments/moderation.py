@@ -32,6 +32,9 @@ An app registers its model once, in `AppConfig.ready()`::
 
 Registration makes the model's pending items count on the admin index and
 lets `comments.notify` build and honour signed approve / spam links for it.
+It also keeps cached pages fresh (`blog.pagecache.invalidate_pages()`):
+`moderate()` invalidates on every status change, and saving or deleting an
+approved item (approved on arrival, edited, deleted) invalidates too.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +136,17 @@ def register(
     every `moderate()` call that changes the status.
     """
     _registry[model._meta.label_lower] = Registration(model, email_template, on_status_change)
+    uid = f"pagecache-{model._meta.label_lower}"
+    post_save.connect(_shown_item_changed, sender=model, dispatch_uid=uid)
+    post_delete.connect(_shown_item_changed, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def _shown_item_changed(sender, instance: ModeratedItem, **kwargs) -> None:
+    """An approved item was stored, edited or deleted: pages showing it must change."""
+    if instance.status == Status.APPROVED:
+        from blog.pagecache import invalidate_pages
+
+        invalidate_pages()
 
 
 def registration(model_or_label: type[models.Model] | str) -> Registration | None:
@@ -161,6 +176,10 @@ def moderate(item: ModeratedItem, *, status: str, by=None, reason: str = "") -> 
         reason or _("%(status)s by %(who)s") % {"status": status.label, "who": who}
     )[:255]
     item.save(update_fields=["status", "status_reason", "moderated_at", "moderated_by"])
+    if previous != status:
+        from blog.pagecache import invalidate_pages
+
+        invalidate_pages()
     entry = registration(type(item))
     if entry and entry.on_status_change and previous != status:
         entry.on_status_change(item, previous)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,10 +11,13 @@ from comments import moderation, notify, visitor
 from comments.flood import client_ip, flood_check
 from comments.forms import CommentForm
 from comments.markup import render_comment
+from comments.models import Comment
 from comments.services import comment_submit
 
 
-def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
+def _problem(
+    request: HttpRequest, *, status: int, title: str, message: str, post=None, admin_link=False
+):
     """A page that explains why a comment was not taken, giving back what was typed."""
     return TemplateResponse(
         request,
@@ -23,6 +26,7 @@ def _problem(request: HttpRequest, *, status: int, title: str, message: str, pos
             "title": title,
             "message": message,
             "post": post,
+            "admin_link": admin_link,
             "text": request.POST.get("text", "") if request.method == "POST" else "",
         },
         status=status,
@@ -87,12 +91,28 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         request,
         _("Thank you. Your comment is awaiting moderation and will appear once it is approved."),
     )
-    response = HttpResponseRedirect(f"{post.get_absolute_url()}#{comment.anchor}")
+    response = HttpResponseRedirect(comment.get_thread_url())
     if data["remember"]:
         visitor.remember_commenter(response, data)
     else:
         visitor.forget_commenter(response)
     return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """A comment's permalink: the page of its post's thread that shows it.
+
+    Approved comments for everyone; a comment awaiting moderation only for the
+    visitor who sent it (anyone else gets a 404, as for a comment that does not exist).
+    """
+    comments = Comment.objects.select_related("post")
+    comment = comments.public().filter(pk=comment_id).first()
+    if comment is None and comment_id in visitor.own_comment_ids(request):
+        comment = comments.filter(pk=comment_id).first()
+    if comment is None:
+        raise Http404
+    return HttpResponseRedirect(comment.get_thread_url())
 
 
 def _form_page(request, post, form, *, status: int = 200, preview: bool = False):
@@ -137,6 +157,7 @@ def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
                 "The link has expired, was already used, or the item was moderated in the "
                 "meantime. Open the admin to moderate it."
             ),
+            admin_link=True,
         )
     return TemplateResponse(
         request,

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
+                "blog.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -300,6 +301,30 @@ KIJI_IMPORT_UPLOAD_DIR = env.path(
     "IMPORT_UPLOAD_DIR", default=Path(tempfile.gettempdir()) / "kiji-imports"
 )
 KIJI_IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=200)
+
+# KIJI: speed and production (page cache, sessions, comment pages)
+# ------------------------------------------------------------------------------
+# A cache in each process's memory is not seen by the other app processes
+# (gunicorn workers, other servers): with it, pages are not cached and
+# sessions stay in the database alone. With Redis (CACHE_URL) both use it.
+_SHARED_CACHE = CACHES["default"]["BACKEND"] not in {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+# Seconds a rendered page stays in the cache (0: no page cache). Changes make
+# pages fresh at once whatever this is (see blog/pagecache.py).
+KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 0)
+# Sessions in the shared cache and the database, so a Redis restart logs no one out.
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default=f"django.contrib.sessions.backends.{'cached_db' if _SHARED_CACHE else 'db'}",
+)
+# Approved comments per page of a post; a comment's permalink finds its page.
+KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
+# A queued email that fails is tried again after this many seconds, doubled
+# each time, up to this many attempts; then it stays in the queue as failed.
+KIJI_TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+KIJI_TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
 
 # KIJI: trust (security headers, login throttling, request limits, privacy)
 # ------------------------------------------------------------------------------

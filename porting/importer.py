@@ -49,9 +49,7 @@ def _apply(function: Callable, items: list) -> list:
 
 def render_post(item: tuple[str, str]) -> tuple[str, str]:
     """A post body's HTML and plain text, as `Post.save()` stores them."""
-    body, body_format = item
-    body_html = markup.render_body(body, body_format)
-    return body_html, markup.plain_text(body_html)
+    return markup.render(*item)
 
 
 def convert_breaks(text: str) -> str:

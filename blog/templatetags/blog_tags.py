@@ -1,6 +1,9 @@
+import re
+
 from django import template
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
 
 from blog.models import Category, Post
 from blog.views import month_counts
@@ -50,3 +53,17 @@ def page_url(context, number: int) -> str:
         params["page"] = number
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else context["request"].path
+
+
+_SITE_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')
+
+
+@register.filter
+def absolute_links(safe_html: SafeString, request: HttpRequest) -> SafeString:
+    """Make site-relative links in stored, sanitised HTML absolute (for feed readers)."""
+    # The input is HTML sanitised on save; only its URLs change.
+    return mark_safe(
+        _SITE_RELATIVE.sub(
+            lambda m: f'{m.group(1)}{request.build_absolute_uri(m.group(2))}"', safe_html
+        )
+    )

@@ -1,4 +1,6 @@
 from django import template
+from django.conf import settings
+from django.core.paginator import Paginator
 from django.urls import reverse
 
 from comments import moderation, visitor
@@ -11,31 +13,72 @@ register = template.Library()
 
 @register.inclusion_tag("comments/_section.html", takes_context=True)
 def comment_section(context, post) -> dict:
-    """The approved comments on `post`, the visitor's own pending ones, and the form.
+    """One page of the approved comments on `post`, the visitor's own pending ones, the form.
 
-    One query for the comments whatever their number, and one more only for
-    a visitor whose session holds comments they sent.
+    Comments are paged oldest first (`KIJI_COMMENTS_PER_PAGE`, `?page=N`), so
+    one page never renders thousands of them. One query for the page's
+    comments (the total comes with the post, `comment_count`, when the view
+    annotated it), and one more only for a visitor whose session holds
+    comments they sent; each of those shows on the page its place falls on.
     """
     request = context["request"]
-    comments = list(Comment.objects.public().filter(post=post).for_display())
+    public = Comment.objects.public().filter(post=post).for_display()
+    total = getattr(post, "comment_count", None)
+    if total is None:
+        total = public.count()
+    per_page = settings.KIJI_COMMENTS_PER_PAGE
+    page = Paginator(range(total), per_page).get_page(request.GET.get("page"))
+    start = (page.number - 1) * per_page
+    rows = list(public[start : start + per_page + 1])
+    comments, following = rows[:per_page], rows[per_page:]
     own = visitor.own_comment_ids(request)
     if own:
         waiting = Comment.objects.filter(
             pk__in=own, post=post, status__in=[Status.PENDING, Status.SPAM]
         ).for_display()
-        comments = sorted([*comments, *waiting], key=lambda c: (c.created_at, c.pk))
+        first = _place(comments[0]) if comments and page.number > 1 else None
+        end = _place(following[0]) if following else None
+        mine = [
+            c
+            for c in waiting
+            if (first is None or _place(c) > first) and (end is None or _place(c) < end)
+        ]
+        comments = sorted([*comments, *mine], key=_place)
     form = None
     if post.comments_open:
         form = CommentForm(post=post, initial=visitor.remembered_commenter(request))
     return {
         "post": post,
         "comments": comments,
-        "approved_count": sum(c.status == Status.APPROVED for c in comments),
+        "approved_count": total,
+        "page": page,
+        "page_links": _page_links(post, page),
         "feed_url": reverse("comments:post-feed-atom", kwargs={"post_id": post.pk}),
         "form": form,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _place(comment: Comment) -> tuple:
+    return (comment.created_at, comment.pk)
+
+
+def _page_links(post, page) -> list[dict]:
+    """Links to the other pages of comments (elided when there are many), or []."""
+    if not page.has_other_pages():
+        return []
+    base = post.get_absolute_url()
+    links = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            links.append({"ellipsis": True})
+            continue
+        query = f"?page={number}" if number > 1 else ""
+        links.append(
+            {"number": number, "url": f"{base}{query}#comments", "current": number == page.number}
+        )
+    return links
 
 
 @register.inclusion_tag("comments/admin/_pending.html")

@@ -198,3 +198,16 @@ def test_sitemap_lists_the_index_posts_and_categories_with_published_posts(clien
     assert urls["http://testserver" + post.get_absolute_url()].startswith(
         post.updated_at.strftime("%Y-%m-%d")
     )
+
+
+def test_feed_makes_site_relative_links_in_bodies_absolute(client):
+    make_post(
+        "Links",
+        body="[earlier](/2024/01/01/old/) [elsewhere](https://example.org/x) ![i](/static/i.png)",
+    )
+
+    entry = feedparser.parse(client.get("/feeds/atom/").content).entries[0]
+
+    assert 'href="http://testserver/2024/01/01/old/"' in entry.summary
+    assert 'href="https://example.org/x"' in entry.summary
+    assert 'src="http://testserver/static/i.png"' in entry.summary

@@ -235,3 +235,14 @@ def test_search_copes_with_odd_queries(client, query):
     assert "<script>" not in response.content.decode().split("</head>")[1]
     if not query.strip():
         assert list(response.context["posts"]) == []
+
+
+def test_year_archive_links_only_to_years_with_posts(client):
+    make_post(published_at=datetime(2021, 5, 2, 12, tzinfo=TOKYO))
+    make_post(published_at=datetime(2023, 5, 2, 12, tzinfo=TOKYO))
+
+    response = client.get("/2023/")
+
+    assert response.context["previous_year"].year == 2021
+    assert response.context["next_year"] is None
+    assert 'href="/2022/"' not in response.content.decode()

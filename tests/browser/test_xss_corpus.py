@@ -109,6 +109,7 @@ def attacked(settings):
     settings.KIJI_COMMENTS_MIN_FORM_SECONDS = 0
     settings.KIJI_COMMENTS_PER_MINUTE = 0
     settings.KIJI_FEED_ITEMS = len(PAYLOADS) + 10
+    settings.KIJI_COMMENTS_PER_PAGE = len(PAYLOADS) + 10
     owner = make_user("owner", is_staff=True, is_superuser=True, email="owner@example.com")
     return make_post("Attacked post", author=owner)
 

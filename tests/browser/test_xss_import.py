@@ -73,6 +73,7 @@ def export_file() -> str:
 
 def test_an_imported_export_full_of_payloads_renders_inert(live_server, page, tmp_path, settings):
     settings.KIJI_POSTS_PER_PAGE = len(PAYLOADS) + 10
+    settings.KIJI_COMMENTS_PER_PAGE = len(PAYLOADS) + 10
     make_user("yamada", is_staff=True, is_superuser=True)
     path = tmp_path / "hostile.txt"
     path.write_text(export_file(), encoding="utf-8")

@@ -76,10 +76,13 @@ def test_fingerprint_folds_case_width_and_spacing():
     )
 
 
-def test_absolute_url_points_at_the_comment_anchor(post):
+def test_absolute_url_is_a_permalink_that_leads_to_the_comment_anchor(client, post):
     comment = make_comment(post)
 
-    assert comment.get_absolute_url() == f"{post.get_absolute_url()}#comment-{comment.pk}"
+    response = client.get(comment.get_absolute_url())
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{post.get_absolute_url()}#comment-{comment.pk}"
 
 
 def test_index_counts_approved_comments_on_each_post(client, post):

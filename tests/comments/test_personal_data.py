@@ -103,7 +103,7 @@ def test_export_holds_everything_stored_for_the_address_in_any_case(hanako):
     assert first["author_url"] == "https://hanako.example/"
     assert first["ip_address"] == "198.51.100.7"
     assert first["post"] == "Commented post"
-    assert first["url_on_site"].endswith(f"#comment-{hanako[0][0].pk}")
+    assert first["url_on_site"].endswith(hanako[0][0].get_absolute_url())
     assert "taro@example.com" not in json.dumps(data)
 
 
@@ -210,3 +210,18 @@ def test_staff_without_the_change_permission_cannot_export(client, hanako):
     )
 
     assert not response.get("Content-Type", "").startswith("application/json")
+
+
+def test_anonymising_shows_at_once_on_cached_pages(hanako, settings):
+    from django.test import Client
+
+    settings.KIJI_PAGE_CACHE_SECONDS = 3600
+    post = hanako[0][0].post
+    reader = Client()
+    assert "花子" in reader.get(post.get_absolute_url()).content.decode()
+
+    privacy.anonymise("hanako@example.com")
+
+    page = reader.get(post.get_absolute_url()).content.decode()
+    assert "First words" in page
+    assert "花子</" not in page and "Anonymous" in page

@@ -86,6 +86,7 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
         ],
         "comments:post-feed-atom": [reverse("comments:post-feed-atom", args=[post.pk])],
         "comments:moderate-link": [reverse("comments:moderate-link", args=["forged"])],
+        "comments:permalink": [c.get_absolute_url() for c in Comment.objects.all()],
         "trackbacks:ping": [
             reverse("trackbacks:ping", args=[post.pk]),
             reverse("trackbacks:ping", args=[post.pk]) + "?__mode=rss",

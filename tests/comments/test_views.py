@@ -322,10 +322,11 @@ def test_post_page_takes_the_same_queries_whatever_the_number_of_comments(
         for i in range(n_comments)
     )
 
-    # The blog's 7 (post, tags, previous, next, related, sidebar x2) + comments + pings.
+    # The blog's 7 (post with its comment and ping counts, tags, previous, next,
+    # related, sidebar x2) + one page of comments + the pings.
     with django_assert_num_queries(9):
         response = client.get(post.get_absolute_url())
-    assert response.content.decode().count('class="comment"') == n_comments
+    assert response.content.decode().count('class="comment"') == min(n_comments, 100)
 
 
 def test_japanese_interface(client, post, settings):

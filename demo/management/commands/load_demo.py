@@ -1,6 +1,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -125,7 +126,7 @@ class Command(BaseCommand):
             user.save()
             self.stdout.write(
                 self.style.WARNING(
-                    "Admin login for this local demo: http://127.0.0.1:8000/admin/  "
+                    f"Admin login for this local demo: {settings.KIJI_SITE_URL}/admin/  "
                     f"user: {username}  password: {password}"
                 )
             )

@@ -1,0 +1,441 @@
+"""The page cache: anonymous readers get cached pages, every change shows at once."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from blog import pagecache
+from blog.models import Post, Tag
+from comments.models import Comment
+from comments.moderation import Status, moderate
+from tests.comments.helpers import form_data, make_comment, send
+from tests.factories import make_category, make_post, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _comment_defaults(settings):
+    settings.KIJI_COMMENTS_MIN_FORM_SECONDS = 0
+    settings.KIJI_COMMENTS_PER_MINUTE = 1000
+
+
+def html(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def warm(client, *urls: str) -> None:
+    """Fill the cache with each page and check the second request comes from it."""
+    for url in urls:
+        client.get(url)
+        assert "kiji_page_cache_fill" not in vars(client.get(url).wsgi_request)
+
+
+@pytest.fixture
+def post():
+    return make_post("Cached post", category=make_category("Essays"))
+
+
+def test_a_second_anonymous_request_is_answered_from_the_cache(
+    client, post, django_assert_num_queries
+):
+    first = html(client, post.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        second = html(client, post.get_absolute_url())
+
+    assert second.replace(csrf(second), "") == first.replace(csrf(first), "")
+
+
+def test_the_cache_can_be_turned_off(client, post, settings, django_assert_max_num_queries):
+    settings.KIJI_PAGE_CACHE_SECONDS = 0
+    client.get(post.get_absolute_url())
+
+    with django_assert_max_num_queries(20) as captured:
+        client.get(post.get_absolute_url())
+    assert len(captured) > 0
+
+
+# Freshness: each kind of change shows on the very next request.
+
+
+def test_approving_a_comment_shows_it_at_once(client, post):
+    comment = make_comment(post, status=Status.PENDING, text="Waiting for approval")
+    warm(client, post.get_absolute_url(), "/")
+    assert "Waiting for approval" not in html(client, post.get_absolute_url())
+
+    moderate(comment, status=Status.APPROVED)
+
+    assert "Waiting for approval" in html(client, post.get_absolute_url())
+    assert "1 comment" in html(client, "/")
+
+
+@pytest.mark.parametrize("status", [Status.REJECTED, Status.SPAM, Status.PENDING])
+def test_taking_back_an_approved_comment_hides_it_at_once(client, post, status):
+    comment = make_comment(post, text="Approved words")
+    warm(client, post.get_absolute_url())
+
+    moderate(comment, status=status)
+
+    assert "Approved words" not in html(client, post.get_absolute_url())
+
+
+def test_deleting_an_approved_comment_hides_it_at_once(client, post):
+    comment = make_comment(post, text="Soon deleted")
+    warm(client, post.get_absolute_url())
+
+    comment.delete()
+
+    assert "Soon deleted" not in html(client, post.get_absolute_url())
+
+
+def test_deleting_comments_in_the_admin_hides_them_at_once(admin_client, client, post):
+    comment = make_comment(post, text="Deleted from the desk")
+    warm(client, post.get_absolute_url())
+
+    admin_client.post(
+        reverse("admin:comments_comment_changelist") + "?status=all",
+        {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"},
+    )
+
+    assert not Comment.objects.exists()
+    assert "Deleted from the desk" not in html(client, post.get_absolute_url())
+
+
+def test_editing_an_approved_comment_shows_the_new_text(client, post):
+    comment = make_comment(post, text="Old wording")
+    warm(client, post.get_absolute_url())
+
+    comment.text = "New wording"
+    comment.save()
+
+    assert "New wording" in html(client, post.get_absolute_url())
+
+
+def test_a_comment_approved_on_arrival_shows_at_once(client, post, settings):
+    settings.KIJI_COMMENTS_AUTO_APPROVE_KNOWN = True
+    make_comment(post, author_email="known@example.com", text="First, approved")
+    warm(client, post.get_absolute_url())
+
+    send(Client(), post, email="known@example.com", text="Second, known commenter")
+
+    assert Comment.objects.get(text="Second, known commenter").status == Status.APPROVED
+    assert "Second, known commenter" in html(client, post.get_absolute_url())
+
+
+def test_a_pending_comment_leaves_cached_pages_alone(client, post):
+    warm(client, post.get_absolute_url())
+    generation = pagecache.current_state()["generation"]
+
+    send(Client(), post, text="Held for moderation")
+
+    assert pagecache.current_state()["generation"] == generation
+
+
+def test_editing_a_post_shows_the_new_text_everywhere(client, post):
+    warm(client, post.get_absolute_url(), "/", reverse("blog:feed-rss"))
+
+    post.title = "Renamed post"
+    post.save()
+
+    for url in (post.get_absolute_url(), "/", reverse("blog:feed-rss")):
+        assert "Renamed post" in html(client, url)
+
+
+def test_a_new_post_changes_the_index_and_the_previous_posts_next_link(client, post):
+    warm(client, post.get_absolute_url(), "/")
+
+    newer = make_post("Brand new post", published_at=timezone.now() - timedelta(minutes=1))
+
+    assert "Brand new post" in html(client, "/")
+    assert f'href="{newer.get_absolute_url()}"' in html(client, post.get_absolute_url())
+
+
+def test_a_scheduled_post_appears_when_its_time_comes(client, post, time_machine, settings):
+    settings.KIJI_PAGE_CACHE_SECONDS = 7 * 24 * 3600  # the entry itself outlives the wait
+    later = timezone.now() + timedelta(hours=2)
+    make_post("Scheduled post", published_at=later)
+    warm(client, "/")
+    assert "Scheduled post" not in html(client, "/")
+
+    time_machine.move_to(later + timedelta(seconds=1))
+
+    assert "Scheduled post" in html(client, "/")
+
+
+def test_discussion_closing_with_age_removes_the_form_when_it_closes(
+    client, settings, time_machine
+):
+    settings.KIJI_CLOSE_DISCUSSION_AFTER_DAYS = 30
+    settings.KIJI_PAGE_CACHE_SECONDS = 7 * 24 * 3600
+    post = make_post("Ageing post", published_at=timezone.now() - timedelta(days=29))
+    warm(client, post.get_absolute_url())
+    assert 'name="text"' in html(client, post.get_absolute_url())
+
+    time_machine.move_to(timezone.now() + timedelta(days=1, seconds=1))
+
+    assert 'name="text"' not in html(client, post.get_absolute_url())
+
+
+def test_unpublishing_in_the_admin_removes_the_post_at_once(admin_client, client, post):
+    warm(client, post.get_absolute_url(), "/")
+
+    admin_client.post(
+        reverse("admin:blog_post_changelist"),
+        {"action": "unpublish", "_selected_action": [post.pk]},
+    )
+
+    assert Post.objects.get().status == Post.Status.DRAFT
+    assert client.get(post.get_absolute_url()).status_code == 404
+    assert "Cached post" not in html(client, "/")
+
+
+def test_deleting_a_post_removes_it_at_once(client, post):
+    url = post.get_absolute_url()
+    warm(client, url, "/")
+
+    post.delete()
+
+    assert client.get(url).status_code == 404
+    assert "Cached post" not in html(client, "/")
+
+
+def test_renaming_a_category_or_tag_shows_at_once(client, post):
+    tag = Tag.objects.create(name="Old tag")
+    post.tags.add(tag)
+    warm(client, post.get_absolute_url(), "/")
+
+    post.category.name = "Renamed category"
+    post.category.save()
+    tag.name = "Renamed tag"
+    tag.save()
+
+    page = html(client, post.get_absolute_url())
+    assert "Renamed category" in page
+    assert "Renamed tag" in page
+    assert "Renamed category" in html(client, "/")
+
+
+def test_tagging_a_post_shows_at_once(client, post):
+    warm(client, post.get_absolute_url())
+
+    post.tags.add(Tag.objects.create(name="Fresh tag"))
+
+    assert "Fresh tag" in html(client, post.get_absolute_url())
+
+
+def test_renaming_the_author_shows_at_once_but_a_login_changes_nothing(client, post):
+    warm(client, post.get_absolute_url())
+    generation = pagecache.current_state()["generation"]
+
+    Client().login(username="writer", password="password")
+    assert pagecache.current_state()["generation"] == generation
+
+    post.author.first_name, post.author.last_name = "Natsume", "Soseki"
+    post.author.save()
+    assert "Natsume Soseki" in html(client, post.get_absolute_url())
+
+
+def test_a_new_configuration_renders_pages_afresh(client, post, settings):
+    warm(client, "/")
+
+    settings.KIJI_SITE_TITLE = "A new name"
+
+    assert "A new name" in html(client, "/")
+
+
+def test_the_invalidate_pages_command_renders_pages_afresh(client, post):
+    from django.core.management import call_command
+
+    warm(client, post.get_absolute_url())
+    Post.objects.filter(pk=post.pk).update(title="Changed behind the cache")
+    assert "Changed behind the cache" not in html(client, post.get_absolute_url())
+
+    call_command("invalidate_pages", stdout=None)
+
+    assert "Changed behind the cache" in html(client, post.get_absolute_url())
+
+
+# Isolation: personal pages are never served from, nor put into, the cache.
+
+
+def test_staff_never_get_the_cached_page_nor_fill_it(client, post):
+    staff = Client()
+    staff.force_login(make_user("editor", is_staff=True))
+    warm(client, post.get_absolute_url())
+    # Changed behind the cache's back: only a page rendered afresh shows it.
+    Post.objects.filter(pk=post.pk).update(title="Only in the database")
+
+    staff_page = staff.get(post.get_absolute_url())
+
+    assert "Only in the database" in staff_page.content.decode()
+    assert "private" in staff_page["Cache-Control"]
+    assert "Only in the database" not in html(client, post.get_absolute_url())
+
+
+def test_a_staff_preview_of_a_draft_is_never_stored(client):
+    draft = make_post("Secret draft", status=Post.Status.DRAFT)
+    staff = Client()
+    staff.force_login(make_user("editor", is_staff=True))
+
+    assert "Secret draft" in html(staff, draft.get_absolute_url())
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_a_visitor_with_a_pending_comment_sees_it_and_nobody_else_does(client, post):
+    warm(client, post.get_absolute_url())
+    visitor = Client()
+    send(visitor, post, text="My own pending words")
+
+    own = html(visitor, post.get_absolute_url())
+    anonymous = html(client, post.get_absolute_url())
+    fresh_anonymous = html(Client(), post.get_absolute_url())
+
+    assert "My own pending words" in own
+    assert "My own pending words" not in anonymous
+    assert "My own pending words" not in fresh_anonymous
+
+
+def test_the_pending_visitors_page_is_not_put_into_the_cache(post):
+    visitor = Client()
+    send(visitor, post, text="Pending, rendered first")
+
+    assert "Pending, rendered first" in html(visitor, post.get_absolute_url())
+    assert "Pending, rendered first" not in html(Client(), post.get_absolute_url())
+
+
+def test_a_remembered_commenter_gets_their_own_form_not_the_cached_one(client, post):
+    warm(client, post.get_absolute_url())
+    regular = Client()
+    send(regular, post, name="Remembered Name", remember="on")
+
+    assert 'value="Remembered Name"' in html(regular, post.get_absolute_url())
+    assert 'value="Remembered Name"' not in html(client, post.get_absolute_url())
+
+
+def test_a_page_carrying_a_message_is_not_cached(post):
+    visitor = Client()
+    response = send(visitor, post, text="Thanks shown once")
+    assert response.status_code == 302
+
+    page = html(visitor, post.get_absolute_url())
+
+    assert "awaiting moderation" in page
+    assert "awaiting moderation" not in html(Client(), post.get_absolute_url())
+
+
+@pytest.mark.parametrize("query", ["?q=search", "?utm_source=feed", "?page=1&x=1"])
+def test_other_query_parameters_bypass_the_cache(client, post, query):
+    warm(client, post.get_absolute_url())
+    Post.objects.filter(pk=post.pk).update(title="Fresh through the bypass")
+
+    assert "Fresh through the bypass" in html(client, post.get_absolute_url() + query)
+
+
+def test_responses_that_set_cookies_or_are_not_200_are_not_stored(rf: RequestFactory):
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        response = HttpResponse("hello")
+        response.set_cookie("flavour", "chocolate")
+        return response
+
+    def missing(request):
+        calls.append(request)
+        return HttpResponse("gone", status=404)
+
+    for target in (view, missing):
+        wrapped = pagecache.cached_page(target)
+        wrapped(rf.get("/x/"))
+        wrapped(rf.get("/x/"))
+    assert len(calls) == 4
+
+
+# The CSRF token is the visitor's own, even on a cached page.
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_a_cached_page_gives_each_visitor_a_working_csrf_token(post):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    html(first, post.get_absolute_url())
+
+    page = html(second, post.get_absolute_url())
+    token = csrf(page)
+    response = second.post(
+        f"/comments/post/{post.pk}/", {**form_data(post), "csrfmiddlewaretoken": token}
+    )
+
+    assert pagecache.CSRF_PLACEHOLDER not in page
+    assert response.status_code == 302
+    assert Comment.objects.count() == 1
+
+
+def test_a_cached_post_page_still_announces_its_ping_endpoints(client, post):
+    first = client.get(post.get_absolute_url())
+    cached = client.get(post.get_absolute_url())
+
+    assert "kiji_page_cache_fill" not in vars(cached.wsgi_request)
+    assert cached["X-Pingback"] == first["X-Pingback"]
+    assert cached["Link"] == first["Link"]
+
+
+def test_a_stored_page_keeps_no_account_data(client, post):
+    import pickle
+
+    from django.core.cache import cache
+
+    client.get(post.get_absolute_url())
+
+    keys = [k for k in cache._cache if ":kiji:page:" in k]
+    stored = cache.get(keys[0].split(":", 2)[2])
+    assert stored["context"]["post"].pk == post.pk
+    assert b"md5$" not in pickle.dumps(stored)
+    assert "author" not in stored["context"]["post"]._state.fields_cache
+
+
+# Conditional GET on post pages.
+
+
+def test_a_post_page_answers_304_while_nothing_changed(client, post):
+    first = client.get(post.get_absolute_url())
+
+    etag = client.get(post.get_absolute_url(), headers={"if-none-match": first["ETag"]})
+    since = client.get(
+        post.get_absolute_url(), headers={"if-modified-since": first["Last-Modified"]}
+    )
+
+    assert etag.status_code == 304
+    assert since.status_code == 304
+
+
+def test_a_post_page_changes_its_validators_when_a_comment_is_approved(client, post):
+    comment = make_comment(post, status=Status.PENDING, text="Validator changer")
+    first = client.get(post.get_absolute_url())
+
+    moderate(comment, status=Status.APPROVED)
+    again = client.get(post.get_absolute_url(), headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+    assert "Validator changer" in again.content.decode()
+
+
+def test_feeds_keep_their_own_validators_through_the_cache(client, post):
+    first = client.get(reverse("blog:feed-rss"))
+    cached = client.get(reverse("blog:feed-rss"))
+
+    revalidated = client.get(reverse("blog:feed-rss"), headers={"if-none-match": first["ETag"]})
+
+    assert cached["ETag"] == first["ETag"]
+    assert revalidated.status_code == 304
