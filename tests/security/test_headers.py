@@ -154,3 +154,20 @@ def test_other_errors_keep_the_500_page(monkeypatch, post):
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
     assert "a bug" not in response.content.decode()
+
+
+def test_pages_served_from_the_page_cache_keep_every_security_header(post, settings):
+    settings.KIJI_PAGE_CACHE_SECONDS = 3600
+    reader = Client()
+    first = reader.get(post.get_absolute_url(), secure=True)
+    again = reader.get(post.get_absolute_url(), secure=True)
+
+    assert first.status_code == again.status_code == 200
+    for header in (
+        "Content-Security-Policy",
+        "Strict-Transport-Security",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "X-Frame-Options",
+    ):
+        assert again[header] == first[header], header
