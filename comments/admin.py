@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
 from comments.moderation_admin import ModerationAdminMixin
+from comments.privacy_admin import PersonalDataAdminMixin
 
 # The index shows how many items of every moderated kind are pending.
 admin.site.index_template = "comments/admin/index.html"
 
 
 @admin.register(Comment)
-class CommentAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class CommentAdmin(PersonalDataAdminMixin, ModerationAdminMixin, admin.ModelAdmin):
     list_display = [
         "excerpt",
         "author_name",
@@ -23,6 +24,7 @@ class CommentAdmin(ModerationAdminMixin, admin.ModelAdmin):
         *ModerationAdminMixin.moderation_list_display,
     ]
     list_display_links = ["excerpt"]
+    actions = [*ModerationAdminMixin.actions, *PersonalDataAdminMixin.personal_data_actions]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["author_name", "author_email", "text", "=ip_address"]
     readonly_fields = [

@@ -8,7 +8,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion, pagecache
-        from comments import moderation, visitor
+        from comments import moderation, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
 
@@ -20,3 +20,4 @@ class CommentsConfig(AppConfig):
             email_template="comments/email/new_comment.txt",
             on_status_change=comment_status_changed,
         )
+        privacy.register(privacy.comments_source())

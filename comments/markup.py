@@ -11,6 +11,7 @@ marked safe.
 """
 
 import re
+import secrets
 
 import bleach
 from bleach.linkifier import Linker
@@ -26,6 +27,7 @@ PROTOCOLS = frozenset({"http", "https"})
 LINK_REL = "nofollow ugc noopener"
 
 _paragraph_break = re.compile(r"\n[ \t]*\n\s*")
+_not_inline_tag = re.compile(r"<(?!/?(?:{})[\s/>])".format("|".join(INLINE_TAGS)), re.IGNORECASE)
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:
@@ -33,7 +35,28 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_linker = Linker(callbacks=[_set_rel], skip_tags={"code"}, parse_email=False)
+_linker = Linker(callbacks=[_set_rel], parse_email=False)
+_code_span = re.compile(r"<code>(.*?)</code>", re.DOTALL)
+
+
+def _linkify_outside_code(body: str) -> str:
+    """Linkify `body` except inside <code>.
+
+    Linker(skip_tags=...) escapes the text of skipped tags a second time
+    ("1 < 2" in <code> showed as "1 &lt; 2"), so code spans are set aside
+    behind placeholders and put back after linkify.
+    """
+    held: list[str] = []
+    key = secrets.token_hex(8)
+
+    def hold(match: re.Match) -> str:
+        held.append(match.group(1))
+        return f"<code>kiji{key}n{len(held) - 1}</code>"
+
+    linked = _linker.linkify(_code_span.sub(hold, body))
+    for n, inner in enumerate(held):
+        linked = linked.replace(f"kiji{key}n{n}", inner, 1)
+    return linked
 
 
 def render_comment(text: str) -> str:
@@ -41,13 +64,18 @@ def render_comment(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         return ""
+    # Plain text: a typed "&lt;" or "&#106;" shows as typed, not as the character
+    # it names (bleach keeps entities it finds), and a "<" that does not open one
+    # of the inline tags is a character, so that "<!-- x -->", "<x" or a half
+    # tag shows as typed instead of vanishing into the parser.
+    text = _not_inline_tag.sub("&lt;", text.replace("&", "&amp;"))
     inline = bleach.clean(text, tags=INLINE_TAGS, attributes={}, strip=False)
     paragraphs = [p.strip() for p in _paragraph_break.split(inline) if p.strip()]
     body = "".join("<p>{}</p>".format(p.replace("\n", "<br>\n")) for p in paragraphs)
     # Linkify the assembled text, then clean once more: this balances any tag a
     # commenter opened in one paragraph and closed in another.
     return bleach.clean(
-        _linker.linkify(body),
+        _linkify_outside_code(body),
         tags=OUTPUT_TAGS,
         attributes=ATTRIBUTES,
         protocols=PROTOCOLS,

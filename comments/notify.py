@@ -11,7 +11,8 @@
   changes.
 
 The link view (`comments.views.moderate_by_link`) shows the item and one
-button; the POST it sends calls `moderation.moderate()`. A GET never changes
+button; the POST it sends calls `use_link()`, which locks the item, checks
+the link is still unused and calls `moderation.moderate()`. A GET never changes
 anything, because mail scanners follow links.
 """
 
@@ -58,6 +59,7 @@ def action_url(item: ModeratedItem, action: str) -> str:
 class LinkAction:
     item: ModeratedItem
     action: str
+    state: str
 
     @property
     def status(self) -> str:
@@ -77,7 +79,21 @@ def read_token(token: str) -> LinkAction:
         raise InvalidLink from None
     if payload.get("s") != _state(item):
         raise InvalidLink
-    return LinkAction(item, action)
+    return LinkAction(item, action, payload["s"])
+
+
+@transaction.atomic
+def use_link(link: LinkAction, *, by, reason: str) -> ModeratedItem:
+    """Carry out the link's action once: two clicks at the same moment cannot both win.
+
+    The item is locked and its state checked again; `InvalidLink` if anything
+    moderated it since the link was read.
+    """
+    model = type(link.item)
+    item = model.objects.select_for_update().filter(pk=link.item.pk).first()
+    if item is None or _state(item) != link.state:
+        raise InvalidLink
+    return moderation.moderate(item, status=link.status, by=by, reason=reason)
 
 
 def recipient(item: ModeratedItem) -> str:

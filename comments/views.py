@@ -141,6 +141,13 @@ def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """
     try:
         link = notify.read_token(token)
+        done = False
+        if request.method == "POST":
+            reason = _("%(status)s from the email link") % {
+                "status": moderation.Status(link.status).label
+            }
+            notify.use_link(link, by=request.user, reason=reason)
+            done = True
     except notify.InvalidLink:
         return _problem(
             request,
@@ -152,14 +159,6 @@ def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
             ),
             admin_link=True,
         )
-    done = False
-    if request.method == "POST":
-        item = link.item
-        reason = _("%(status)s from the email link") % {
-            "status": moderation.Status(link.status).label
-        }
-        moderation.moderate(item, status=link.status, by=request.user, reason=reason)
-        done = True
     return TemplateResponse(
         request,
         "comments/moderate_link.html",

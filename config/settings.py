@@ -6,9 +6,11 @@ checkout; production (`DEBUG=false`) refuses to start without a real
 """
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "blog",
     "comments",
     "trackbacks",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # 301s from a moved-in blog's old permalinks; looks only at 404s.
     "porting.middleware.OldPathRedirectMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,6 +150,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# django-axes first: it refuses logins from an address that failed too often.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # I18N
 # ------------------------------------------------------------------------------
@@ -316,3 +325,43 @@ KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 # each time, up to this many attempts; then it stays in the queue as failed.
 KIJI_TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
 KIJI_TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+
+# KIJI: trust (security headers, login throttling, request limits, privacy)
+# ------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): no inline script or style anywhere, no
+# plugins, no framing, forms post only here. Post bodies may show images from
+# other sites, so images also come from CSP_IMG_SRC (default: any https site).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *env.list("CSP_IMG_SRC", default=["https:"])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Admin login throttling (django-axes). Failures are counted per client address
+# (found as comments.flood.client_ip finds it, honouring TRUSTED_PROXIES), not
+# per username: a stranger cannot lock the author out of their own admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "comments.flood.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
+# Last, as django-axes requires: it answers locked-out logins.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# Successful logins are not logged: no IP addresses kept without need.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Request size limits: a bigger body is refused before it is read (413 page).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+# Days the IP addresses of comments (and failed logins) are kept; then
+# `manage.py erase_old_ips` (run daily) erases them. 0 keeps them forever.
+KIJI_IP_RETENTION_DAYS = env.int("IP_RETENTION_DAYS", default=90)

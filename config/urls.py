@@ -18,3 +18,6 @@ urlpatterns = [
     path("trackback/", include("trackbacks.urls")),
     path("", include("blog.urls")),
 ]
+
+handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"

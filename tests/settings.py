@@ -21,3 +21,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Static files come from the app folders (no collectstatic before tests).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# django-axes throttles every login made through a request; Client.login() has none.
+AUTHENTICATION_BACKENDS = [
+    "tests.auth.AxesWhenThereIsARequest",
+    "django.contrib.auth.backends.ModelBackend",
+]

@@ -19,6 +19,9 @@ from comments.markup import plain_text, render_comment
         ("<div>block</div>", "<p>&lt;div&gt;block&lt;/div&gt;</p>"),
         ("<b>open\n\nclosed</b>", "<p><b>open</b></p><p><b>closed</b></p>"),
         ("unclosed <i>tag", "<p>unclosed <i>tag</i></p>"),
+        ("&lt;b&gt; &#106; &amp;", "<p>&amp;lt;b&amp;gt; &amp;#106; &amp;amp;</p>"),
+        ("<!-- hidden? --> <x", "<p>&lt;!-- hidden? --&gt; &lt;x</p>"),
+        ("<code>1 < 2 & 3</code>", "<p><code>1 &lt; 2 &amp; 3</code></p>"),
     ],
 )
 def test_plain_text_keeps_paragraphs_and_line_breaks(text, html):

@@ -29,7 +29,7 @@ def thread(post, n: int, *, status=Status.APPROVED) -> list[Comment]:
             author_email=f"r{i}@example.com",
             text=f"number {i}",
             text_html=f"<p>number {i}.</p>",
-            fingerprint=f"{post.pk}-{i:060d}",
+            fingerprint=f"{post.pk}-{i:040d}",
             status=status,
             created_at=start + timedelta(minutes=i),
         )
