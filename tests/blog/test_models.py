@@ -197,3 +197,15 @@ def test_posts_are_ordered_newest_first_with_the_id_breaking_ties():
 
 def test_tag_slug_keeps_japanese_characters():
     assert Tag.objects.create(name="古本 屋").slug == "古本-屋"
+
+
+def test_script_and_style_elements_leave_no_text_behind():
+    post = make_post(
+        body="Before\n\n<script>alert('x')</script>\n\n<STYLE>p{color:red}</STYLE>\n\nAfter "
+        "`<script>kept as code</script>`"
+    )
+
+    assert "alert" not in post.body_html
+    assert "color:red" not in post.body_html
+    assert "Before" in post.body_html and "After" in post.body_html
+    assert "&lt;script&gt;kept as code&lt;/script&gt;" in post.body_html
