@@ -31,7 +31,7 @@ from comments.moderation import Status
 from porting import mt_format
 from trackbacks import cleaning
 from trackbacks.models import Trackback
-from trackbacks.receiving import SPAM_KINDS
+from trackbacks.receiving import ping_submission
 
 _href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 EXCERPT_LIMIT = 10_000  # characters of a ping's excerpt kept (the old blog kept them all)
@@ -261,12 +261,13 @@ class PingWriter(ItemWriter):
         kind = Trackback.Kind.PINGBACK if item.kind == "pingback" else Trackback.Kind.TRACKBACK
         ip = clean_ip(item.ip)
         status, reason = self.status(
-            spam.Submission(
-                kind=SPAM_KINDS[kind],
+            ping_submission(
                 post=post,
-                author_name=blog_name,
-                author_url=url,
-                text=f"{title}\n{excerpt}",
+                kind=kind,
+                url=url,
+                title=title,
+                excerpt=excerpt,
+                blog_name=blog_name,
                 ip=ip,
             ),
             item.status,

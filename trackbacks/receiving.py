@@ -34,6 +34,20 @@ SPAM_KINDS = {
 }
 
 
+def ping_submission(
+    *, post: Post, kind: str, url: str, title: str, excerpt: str, blog_name: str, ip: str | None
+) -> spam.Submission:
+    """A ping as the shared spam checks see it (received live or imported)."""
+    return spam.Submission(
+        kind=SPAM_KINDS[kind],
+        post=post,
+        author_name=blog_name,
+        author_url=url,
+        text=f"{title}\n{excerpt}",
+        ip=ip,
+    )
+
+
 def site_hosts(request=None) -> set[str]:
     hosts = {urlsplit(settings.KIJI_SITE_URL).netloc.lower()}
     if request is not None:
@@ -114,12 +128,13 @@ def linkback_receive(
     if existing is not None:
         return existing, False
     verdict = spam.check_submission(
-        spam.Submission(
-            kind=SPAM_KINDS[kind],
+        ping_submission(
             post=post,
-            author_name=blog_name,
-            author_url=url,
-            text=f"{title}\n{excerpt}",
+            kind=kind,
+            url=url,
+            title=title,
+            excerpt=excerpt,
+            blog_name=blog_name,
             ip=ip,
         )
     )
