@@ -58,11 +58,15 @@ class Status(models.TextChoices):
 
 
 class ModeratedQuerySet(models.QuerySet):
+    def approved(self) -> ModeratedQuerySet:
+        """Items the author approved, on any post (drafts included)."""
+        return self.filter(status=Status.APPROVED)
+
     def public(self) -> ModeratedQuerySet:
         """Items readers may see: approved, on a post readers may see."""
         from blog.models import Post
 
-        return self.filter(status=Status.APPROVED, post__in=Post.objects.published())
+        return self.approved().filter(post__in=Post.objects.published())
 
     def in_moderation(self) -> ModeratedQuerySet:
         """Items waiting for the author's decision."""

@@ -181,9 +181,11 @@ class KnownCommenterCheck(SpamCheck):
             return None
         from comments.models import Comment
 
-        known = Comment.objects.filter(
-            status=Status.APPROVED, author_email__iexact=submission.author_email.strip()
-        ).exists()
+        known = (
+            Comment.objects.approved()
+            .filter(author_email__iexact=submission.author_email.strip())
+            .exists()
+        )
         if known:
             return Verdict(Status.APPROVED, _("Approved automatically: a known commenter"))
         return None

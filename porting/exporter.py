@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment
-from comments.moderation import Status
 from porting import mt_format
 from porting.mt_format import Entry
 from trackbacks.models import Trackback
@@ -78,16 +77,12 @@ def blog_entries(tz: tzinfo) -> Iterator[Entry]:
             "tags",
             Prefetch(
                 "comments",
-                queryset=Comment.objects.filter(status=Status.APPROVED).order_by(
-                    "created_at", "id"
-                ),
+                queryset=Comment.objects.approved().order_by("created_at", "id"),
                 to_attr="approved_comments",
             ),
             Prefetch(
                 "trackbacks",
-                queryset=Trackback.objects.filter(status=Status.APPROVED).order_by(
-                    "created_at", "id"
-                ),
+                queryset=Trackback.objects.approved().order_by("created_at", "id"),
                 to_attr="approved_pings",
             ),
         )

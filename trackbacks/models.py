@@ -19,13 +19,18 @@ class OutgoingPingQuerySet(models.QuerySet):
         )
 
 
+class PingKind(models.TextChoices):
+    """The three linkback protocols, for pings sent and pings received alike."""
+
+    TRACKBACK = "trackback", _("TrackBack")
+    PINGBACK = "pingback", _("Pingback")
+    WEBMENTION = "webmention", _("Webmention")
+
+
 class OutgoingPing(models.Model):
     """One target Kiji tells about one of its posts, with the outcome of each attempt."""
 
-    class Kind(models.TextChoices):
-        TRACKBACK = "trackback", _("TrackBack")
-        PINGBACK = "pingback", _("Pingback")
-        WEBMENTION = "webmention", _("Webmention")
+    Kind = PingKind
 
     class Origin(models.TextChoices):
         LISTED = "listed", _("listed by the author")
@@ -89,10 +94,7 @@ class TrackbackQuerySet(ModeratedQuerySet):
 class Trackback(ModeratedItem):
     """A TrackBack, Pingback or Webmention another site sent about a post."""
 
-    class Kind(models.TextChoices):
-        TRACKBACK = "trackback", _("TrackBack")
-        PINGBACK = "pingback", _("Pingback")
-        WEBMENTION = "webmention", _("Webmention")
+    Kind = PingKind
 
     class Verification(models.TextChoices):
         WAITING = "waiting", _("waiting")

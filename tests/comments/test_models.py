@@ -44,6 +44,15 @@ def test_public_is_approved_comments_on_published_posts_only(post):
     assert approved.is_public()
 
 
+def test_approved_is_every_approved_comment_even_on_drafts(post):
+    approved = make_comment(post)
+    make_comment(post, status=Status.PENDING)
+    on_draft = make_comment(make_post(status=Post.Status.DRAFT))
+
+    assert set(Comment.objects.approved()) == {approved, on_draft}
+    assert list(Comment.objects.public()) == [approved]
+
+
 def test_in_moderation_is_pending_only(post):
     pending = make_comment(post, status=Status.PENDING)
     make_comment(post, status=Status.SPAM)
