@@ -84,7 +84,9 @@ class PostQuerySet(models.QuerySet):
         """Posts whose title or text contains every word of `query`.
 
         Substring matching needs no word boundaries, so it works for Japanese,
-        which has no spaces between words, as well as for English.
+        which has no spaces between words, as well as for English. On PostgreSQL
+        the trigram indexes of migration 0004 are built on the expressions
+        `icontains` compiles to; a change of lookup here needs new indexes there.
         """
         condition = Q()
         for word in query.split()[:10]:
