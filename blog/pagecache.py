@@ -1,9 +1,11 @@
 """Whole-page caching for anonymous readers, with exact invalidation.
 
 Reader pages (index, posts, archives, categories, tags, feeds) are wrapped
-with `cached_page` in `blog/urls.py`. A wrapped page is served from Django's
-cache (Redis in production, see `CACHE_URL`) when the request is anonymous,
-and stored there after it is rendered. It needs a cache that every app
+with `cached_page` in `blog/urls.py`. `PageCacheMiddleware`, near the top of
+`MIDDLEWARE`, answers an anonymous request from Django's cache (Redis in
+production, see `CACHE_URL`) before sessions, URL resolving or any view run,
+and stores a wrapped page's finished response (with the headers the rest of
+the stack added) after it is rendered. It needs a cache that every app
 process shares: with the in-process default, `KIJI_PAGE_CACHE_SECONDS`
 defaults to 0 and pages are not cached (config/settings.py).
 
@@ -11,9 +13,10 @@ Freshness: every cached page belongs to one *page generation*, a random
 token kept in the shared cache and stored with each page. Any change that a
 page shows calls `invalidate_pages()`, which replaces the token, so every app
 process treats the pages stored before as missing on its very next request
-(one cache round trip fetches the token and the page together; a page is
-rendered again and replaces the old entry, or expires after
-`KIJI_PAGE_CACHE_SECONDS`). Changes that come with time alone (a scheduled
+(one cache round trip fetches the token and the page together, or the
+token alone when this process holds a copy of the page made under it, see
+`LocalPages`; a page is rendered again and replaces the old entry, or
+expires after `KIJI_PAGE_CACHE_SECONDS`). Changes that come with time alone (a scheduled
 post going live, discussion closing after `KIJI_CLOSE_DISCUSSION_AFTER_DAYS`)
 are known in advance: the generation also records when the next one is due
 and is replaced by the first request after that moment.
@@ -44,7 +47,8 @@ Never cached (served straight from the views, and never stored):
 
 The one per-visitor value on a public page is the CSRF token of the comment
 form: pages are rendered and stored with a placeholder that is replaced with
-the visitor's own token (and cookie) when the page is served.
+the visitor's own token (and cookie, by Django's CSRF middleware) when the
+page is served.
 
 Conditional GET: a cached page carries the validators its view set (feeds
 set their own); other pages get a weak ETag made of the generation and the
@@ -54,22 +58,24 @@ the current version gets a 304 without the view running.
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.core.signals import setting_changed
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
@@ -79,10 +85,6 @@ STATE_KEY = "kiji:pages:state"
 CACHEABLE_PARAMS = frozenset({"page"})
 # Stands in for the CSRF token in stored pages; as long as a real token.
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
-_STORED_HEADERS = ("Content-Type", "Content-Language", "ETag", "Last-Modified")
-# The page's main object stays on the cached response's `context_data`, for
-# middleware that reads it (trackbacks announces its endpoints on open posts).
-_KEPT_CONTEXT = ("post", "object")
 _personal_cookies: set[str] = set()
 
 
@@ -137,10 +139,14 @@ def _new_state() -> dict:
     return state
 
 
+def _is_current(state: dict | None) -> bool:
+    return state is not None and (
+        state["next_change"] is None or time.time() < state["next_change"]
+    )
+
+
 def _valid(state: dict | None) -> dict:
-    if state is None or (state["next_change"] is not None and time.time() >= state["next_change"]):
-        return _new_state()
-    return state
+    return state if _is_current(state) else _new_state()
 
 
 def current_state() -> dict:
@@ -197,90 +203,193 @@ def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def _stored(response: HttpResponse, state: dict, key: str) -> dict:
-    headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
-    headers.setdefault("ETag", f'W/"{state["generation"]}-{key[-12:]}"')
-    headers.setdefault("Last-Modified", http_date(state["changed_at"]))
-    context = getattr(response, "context_data", None) or {}
+def _stored(response: HttpResponse, state: dict) -> dict:
+    # Every header the whole stack gave the page (CSP, X-Frame-Options, the
+    # ping endpoints...), so a hit needs none of that stack. Content-Length is
+    # set again when the page is served; cookies are never stored.
+    headers = {name: value for name, value in response.items() if name.lower() != "content-length"}
     return {
         "generation": state["generation"],
         "status": response.status_code,
         "headers": headers,
         "content": response.content,
-        "context": {name: _bare(context[name]) for name in _KEPT_CONTEXT if name in context},
     }
-
-
-def _bare(value):
-    """A model instance without its related objects (the author's account stays out)."""
-    if isinstance(value, models.Model):
-        value = copy.copy(value)
-        value._state.fields_cache = {}
-        value.__dict__.pop("_prefetched_objects_cache", None)
-    return value
-
-
-def _serve(request: HttpRequest, entry: dict) -> HttpResponse:
-    content = entry["content"]
-    placeholder = CSRF_PLACEHOLDER.encode()
-    if placeholder in content:
-        content = content.replace(placeholder, get_token(request).encode())
-    response = HttpResponse(content, status=entry["status"])
-    for name, value in entry["headers"].items():
-        response[name] = value
-    if entry.get("context"):
-        response.context_data = entry["context"]
-    return response
 
 
 def _last_modified(entry: dict) -> int | None:
     return parse_http_date_safe(entry["headers"].get("Last-Modified", ""))
 
 
+class LocalPages:
+    """Copies of recently served pages in this process's memory, least recently used out first.
+
+    A copy is only ever served after the shared generation, fetched from the
+    shared cache on every request, says it is still current; so a change
+    made through any process shows on the very next request here too. What
+    the copy saves is moving the page itself out of the shared cache (and
+    unpickling it) on every hit. At most `max_bytes` of page content are kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        size = len(entry["content"])
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old["content"])
+            self._entries[key] = entry
+            self._size += size
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped["content"])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+local_pages = LocalPages(settings.KIJI_PAGE_CACHE_LOCAL_KB * 1024)
+
+
+@receiver(setting_changed)
+def _local_size_changed(setting: str, value, **kwargs) -> None:
+    if setting == "KIJI_PAGE_CACHE_LOCAL_KB":
+        local_pages.clear()
+        local_pages.max_bytes = value * 1024
+
+
+def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
+    """The current generation and the page stored under it: one round trip if possible.
+
+    Either may be None: no generation yet, or one that is due to be replaced
+    (a view making a page renews it), or no current page.
+    """
+    local = local_pages.get(key)
+    if local is not None:
+        state = cache.get(STATE_KEY)
+        if _is_current(state) and local["generation"] == state["generation"]:
+            return state, local
+        entry = cache.get(key) if _is_current(state) else None
+    else:
+        found = cache.get_many([STATE_KEY, key])
+        state, entry = found.get(STATE_KEY), found.get(key)
+    if not _is_current(state):
+        return None, None
+    if entry is None or entry.get("generation") != state["generation"]:
+        return state, None
+    local_pages.put(key, entry)
+    return state, entry
+
+
+class PageCacheMiddleware:
+    """Answer anonymous readers from the page cache before the rest of the stack runs.
+
+    Placed right after SecurityMiddleware and WhiteNoise: a hit costs one
+    cache round trip and the visitor's CSRF token, and no session, URL
+    resolving, view or template. On a miss the request goes on down the stack
+    and, if its view is wrapped with `cached_page`, the finished response
+    (with every header the inner middleware added) is stored.
+    """
+
+    def __init__(self, get_response):
+        if settings.CSRF_USE_SESSIONS:
+            # The visitor's token would live in a session a hit never opens.
+            raise MiddlewareNotUsed("The page cache needs the CSRF token in a cookie.")
+        self.get_response = get_response
+        # Django's own CSRF middleware reads and sets the visitor's CSRF
+        # cookie on a hit, exactly as it would further down the stack.
+        self.csrf = CsrfViewMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _timeout() <= 0 or not _is_cacheable_request(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        state, entry = _shared_state_and_entry(key)
+        if entry is not None:
+            return self._serve(request, entry)
+        request.kiji_page_cache_miss = (state, key)
+        response = self.get_response(request)
+        # Set by `cached_page` when the view is a reader page: the generation it rendered under.
+        state = getattr(request, "kiji_page_cache_fill", None)
+        if state is None:
+            return response
+        if _is_storable(request, response):
+            entry = _stored(response, state)
+            cache.set(key, entry, timeout=_timeout())
+            local_pages.put(key, entry)
+        return self._with_visitor_token(request, response)
+
+    def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
+        response = HttpResponse(status=entry["status"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+        # The headers-only response lets a 304 carry ETag, Vary and the rest.
+        conditional = get_conditional_response(
+            request,
+            etag=entry["headers"].get("ETag"),
+            last_modified=_last_modified(entry),
+            response=response,
+        )
+        if conditional is not response:
+            return conditional
+        response.content = entry["content"]
+        response = self._with_visitor_token(request, response)
+        response["Content-Length"] = str(len(response.content))
+        return response
+
+    def _with_visitor_token(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Put the visitor's own CSRF token where the stored page has the placeholder."""
+        placeholder = CSRF_PLACEHOLDER.encode()
+        if response.streaming or placeholder not in response.content:
+            return response
+        if "CSRF_COOKIE" not in request.META:
+            self.csrf.process_request(request)
+        response.content = response.content.replace(placeholder, get_token(request).encode())
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return self.csrf.process_response(request, response)
+
+
 def cached_page(view):
-    """Serve `view` to anonymous readers from the shared page cache (see module doc)."""
+    """Mark `view` as a reader page that `PageCacheMiddleware` may store (see module doc)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if _timeout() <= 0:
-            return view(request, *args, **kwargs)
-        if not _is_cacheable_request(request):
+        miss = getattr(request, "kiji_page_cache_miss", None)
+        if miss is None:
             response = view(request, *args, **kwargs)
-            if request.method in ("GET", "HEAD") and is_personal(request):
+            if _timeout() > 0 and request.method in ("GET", "HEAD") and is_personal(request):
                 patch_cache_control(response, private=True)
             return response
-        key = _page_key(request)
-        # One round trip to the cache for the generation and the page.
-        found = cache.get_many([STATE_KEY, key])
-        state = _valid(found.get(STATE_KEY))
-        entry = found.get(key)
-        if entry is None or entry.get("generation") != state["generation"]:
-            request.kiji_page_cache_fill = True
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
-            if not _is_storable(request, response):
-                return _filled(request, response)
-            entry = _stored(response, state, key)
-            cache.set(key, entry, timeout=_timeout())
-        not_modified = get_conditional_response(
-            request, etag=entry["headers"]["ETag"], last_modified=_last_modified(entry)
-        )
-        if not_modified is not None:
-            return not_modified
-        return _serve(request, entry)
+        state, key = miss
+        state = request.kiji_page_cache_fill = _valid(state)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            # Validators for pages whose view set none: the page changes only
+            # with the generation, so a client holding it gets a 304 until then.
+            if not response.has_header("ETag"):
+                response["ETag"] = f'W/"{state["generation"]}-{key[-12:]}"'
+            if not response.has_header("Last-Modified"):
+                response["Last-Modified"] = http_date(state["changed_at"])
+        return response
 
     wrapper.kiji_page_cache = True
     return wrapper
-
-
-def _filled(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """A response rendered for the cache but not stored: give it its real CSRF token."""
-    if not response.streaming and CSRF_PLACEHOLDER.encode() in response.content:
-        response.content = response.content.replace(
-            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
-        )
-    return response
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached reader pages are answered here, before the rest (blog/pagecache.py).
+    "blog.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -124,6 +126,9 @@ else:
 # CACHES
 # ------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kiji")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, with one Redis client per pool instead of one per call.
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -314,6 +319,9 @@ _SHARED_CACHE = CACHES["default"]["BACKEND"] not in {
 # Seconds a rendered page stays in the cache (0: no page cache). Changes make
 # pages fresh at once whatever this is (see blog/pagecache.py).
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 0)
+# Each app process also keeps copies of the pages it served last, up to this
+# many KiB, so a hit fetches only the small shared generation (0: no copies).
+KIJI_PAGE_CACHE_LOCAL_KB = env.int("PAGE_CACHE_LOCAL_KB", default=32 * 1024)
 # Sessions in the shared cache and the database, so a Redis restart logs no one out.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",

@@ -10,7 +10,10 @@ def _fast_and_isolated(settings):
     settings.LANGUAGE_CODE = "en"
     from django.core.cache import cache
 
+    from blog.pagecache import local_pages
+
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture

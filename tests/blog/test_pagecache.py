@@ -353,10 +353,36 @@ def test_responses_that_set_cookies_or_are_not_200_are_not_stored(rf: RequestFac
         return HttpResponse("gone", status=404)
 
     for target in (view, missing):
-        wrapped = pagecache.cached_page(target)
-        wrapped(rf.get("/x/"))
-        wrapped(rf.get("/x/"))
+        served = pagecache.PageCacheMiddleware(pagecache.cached_page(target))
+        served(rf.get("/x/"))
+        served(rf.get("/x/"))
     assert len(calls) == 4
+
+
+def test_only_pages_of_wrapped_views_are_stored(rf: RequestFactory):
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        return HttpResponse("an ordinary page")
+
+    served = pagecache.PageCacheMiddleware(view)
+    served(rf.get("/plain/"))
+    served(rf.get("/plain/"))
+
+    assert len(calls) == 2
+
+
+def test_a_hit_runs_no_view_and_no_middleware_below_the_page_cache(client, post):
+    client.get(post.get_absolute_url())
+
+    hit = client.get(post.get_absolute_url())
+
+    assert hit.wsgi_request.resolver_match is None
+    assert not hasattr(hit.wsgi_request, "session")
+    assert hit["Content-Security-Policy"]
+    assert hit["X-Frame-Options"] == "DENY"
+    assert int(hit["Content-Length"]) == len(hit.content)
 
 
 # The CSRF token is the visitor's own, even on a cached page.
@@ -390,7 +416,7 @@ def test_a_cached_post_page_still_announces_its_ping_endpoints(client, post):
     assert cached["Link"] == first["Link"]
 
 
-def test_a_stored_page_keeps_no_account_data(client, post):
+def test_a_stored_page_keeps_no_account_data_nor_cookies(client, post):
     import pickle
 
     from django.core.cache import cache
@@ -399,9 +425,10 @@ def test_a_stored_page_keeps_no_account_data(client, post):
 
     keys = [k for k in cache._cache if ":kiji:page:" in k]
     stored = cache.get(keys[0].split(":", 2)[2])
-    assert stored["context"]["post"].pk == post.pk
+    assert set(stored) == {"generation", "status", "headers", "content"}
     assert b"md5$" not in pickle.dumps(stored)
-    assert "author" not in stored["context"]["post"]._state.fields_cache
+    assert "Set-Cookie" not in stored["headers"]
+    assert pagecache.CSRF_PLACEHOLDER.encode() in stored["content"]
 
 
 # Conditional GET on post pages.
@@ -439,3 +466,52 @@ def test_feeds_keep_their_own_validators_through_the_cache(client, post):
 
     assert cached["ETag"] == first["ETag"]
     assert revalidated.status_code == 304
+
+
+# Each process's own copies of pages.
+
+
+def test_a_local_copy_is_served_only_while_the_shared_generation_is_its_own(client, post):
+    from django.core.cache import cache
+
+    warm(client, post.get_absolute_url())
+    # Another app process invalidates: only the shared state changes, not this
+    # process's copies.
+    cache.set(pagecache.STATE_KEY, {**pagecache.current_state(), "generation": "elsewhere"})
+    Post.objects.filter(pk=post.pk).update(title="Changed through another process")
+
+    assert "Changed through another process" in html(client, post.get_absolute_url())
+
+
+def test_a_hit_with_a_local_copy_moves_only_the_generation(client, post, monkeypatch):
+    from django.core.cache import cache
+
+    warm(client, post.get_absolute_url())
+    fetched = []
+    monkeypatch.setattr(cache, "get_many", lambda keys: fetched.append(keys) or {})
+    original_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a: fetched.append(key) or original_get(key, *a))
+
+    response = client.get(post.get_absolute_url())
+
+    assert "kiji_page_cache_fill" not in vars(response.wsgi_request)
+    assert fetched == [pagecache.STATE_KEY]
+
+
+def test_local_copies_stay_within_their_size(rf):
+    pages = pagecache.LocalPages(max_bytes=250)
+    for number in range(5):
+        pages.put(f"page-{number}", {"generation": "g", "content": b"x" * 100})
+    pages.put("too-big", {"generation": "g", "content": b"x" * 300})
+
+    assert [pages.get(f"page-{n}") is not None for n in range(5)] == [False] * 3 + [True] * 2
+    assert pages.get("too-big") is None
+
+
+def test_local_copies_can_be_turned_off(client, post, settings):
+    settings.KIJI_PAGE_CACHE_LOCAL_KB = 0
+
+    warm(client, post.get_absolute_url())
+    key = pagecache._page_key(client.get(post.get_absolute_url()).wsgi_request)
+
+    assert pagecache.local_pages.get(key) is None
