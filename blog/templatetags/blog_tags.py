@@ -1,11 +1,17 @@
+import functools
 import re
+from datetime import date, datetime
 
 from django import template
 from django.db.models import Count, Q
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from blog.models import Category, Post
+from blog.pagecache import remembered_for_this_generation
 from blog.views import month_counts
 
 register = template.Library()
@@ -13,7 +19,19 @@ register = template.Library()
 
 @register.inclusion_tag("blog/_sidebar.html", takes_context=True)
 def blog_sidebar(context) -> dict:
-    """Categories and months with published posts, for the sidebar (two queries)."""
+    """Categories and months with published posts, for the sidebar.
+
+    Every reader page shows the same lists, and only a change that makes
+    pages fresh can change them: they are computed (two queries) once per
+    page generation and shared by all pages and app processes.
+    """
+    return {
+        **remembered_for_this_generation("sidebar", _sidebar_lists),
+        "query": context.get("query", ""),
+    }
+
+
+def _sidebar_lists() -> dict:
     categories = (
         Category.objects.annotate(
             post_count=Count("posts", filter=Q(posts__in=Post.objects.published()))
@@ -22,9 +40,20 @@ def blog_sidebar(context) -> dict:
         .order_by("name")
     )
     return {
-        "categories": categories,
-        "months": month_counts()[:24],
-        "query": context.get("query", ""),
+        "categories": [
+            {"name": c.name, "url": c.get_absolute_url(), "count": c.post_count} for c in categories
+        ],
+        "months": [
+            {
+                "month": row["month"],
+                "url": reverse(
+                    "blog:archive-month",
+                    kwargs={"year": row["month"].year, "month": f"{row['month'].month:02d}"},
+                ),
+                "count": row["count"],
+            }
+            for row in month_counts()[:24]
+        ],
     }
 
 
@@ -67,3 +96,29 @@ def absolute_links(safe_html: SafeString, request: HttpRequest) -> SafeString:
             lambda m: f'{m.group(1)}{request.build_absolute_uri(m.group(2))}"', safe_html
         )
     )
+
+
+@register.filter(expects_localtime=True)
+def local_date(value: date | datetime | None, format_string: str = "DATE_FORMAT") -> str:
+    """Django's `date` filter, remembering what it made.
+
+    Formatting a date through the locale's formats costs about as much as the
+    rest of a comment's markup, and a thread shows the same dates on every
+    render: each (moment, zone, format, language) is formatted once per process.
+    """
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        # Aware datetimes compare equal across zones: the wall time and zone tell them apart.
+        moment = (value.replace(tzinfo=None), str(value.tzinfo))
+    else:
+        moment = (value, None)
+    try:
+        return _formatted(moment, value, format_string, get_language())
+    except AttributeError:
+        return ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(moment: tuple, value, format_string: str, language: str) -> str:
+    return formats.date_format(value, format_string)
