@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "blog.middleware.site_language_and_time_zone",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached reader pages are answered here, before the rest (blog/pagecache.py).
@@ -327,6 +328,9 @@ SESSION_ENGINE = env.str(
     "SESSION_ENGINE",
     default=f"django.contrib.sessions.backends.{'cached_db' if _SHARED_CACHE else 'db'}",
 )
+# Seconds the markup of each comment and ping stays in the cache; it is kept
+# under a digest of what it shows, so an edit never shows stale (0: not kept).
+KIJI_ITEM_CACHE_SECONDS = env.int("ITEM_CACHE_SECONDS", default=24 * 3600)
 # Approved comments per page of a post; a comment's permalink finds its page.
 KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 # A queued email that fails is tried again after this many seconds, doubled
