@@ -64,7 +64,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -86,6 +88,7 @@ CACHEABLE_PARAMS = frozenset({"page"})
 # Stands in for the CSRF token in stored pages; as long as a real token.
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
 _personal_cookies: set[str] = set()
+T = TypeVar("T")
 
 
 def register_personal_cookie(name: str) -> None:
@@ -154,6 +157,29 @@ def current_state() -> dict:
     return _valid(cache.get(STATE_KEY))
 
 
+def remembered_for_this_generation(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the shared cache until pages are next made fresh.
+
+    For costly parts that many pages share (the sidebar): after any change,
+    the first page rendered computes the part again and the others reuse it.
+    `compute` must return plain, picklable data. Without a page cache, it is
+    simply called.
+    """
+    if _timeout() <= 0:
+        return compute()
+    key = f"kiji:part:{settings_version()}:{get_language()}:{name}"
+    found = cache.get_many([STATE_KEY, key])
+    state = _valid(found.get(STATE_KEY))
+    stored = found.get(key)
+    if stored is not None and stored[0] == state["generation"]:
+        return stored[1]
+    # Labelled with the generation read before computing: if a change comes
+    # in between, the new generation never serves this value.
+    value = compute()
+    cache.set(key, (state["generation"], value), timeout=_timeout())
+    return value
+
+
 def is_personal(request: HttpRequest) -> bool:
     cookies = request.COOKIES
     names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
@@ -169,7 +195,7 @@ def _is_cacheable_request(request: HttpRequest) -> bool:
 
 
 @functools.cache
-def _settings_version() -> str:
+def settings_version() -> str:
     """A digest of the settings pages depend on: a new configuration renders anew."""
     names = sorted(n for n in dir(settings) if n.startswith("KIJI_"))
     names += ["LANGUAGE_CODE", "TIME_ZONE", "STATIC_URL", "STORAGES", "DEBUG"]
@@ -179,13 +205,13 @@ def _settings_version() -> str:
 
 @receiver(setting_changed)
 def _settings_changed(**kwargs) -> None:
-    _settings_version.cache_clear()
+    settings_version.cache_clear()
 
 
 def _page_key(request: HttpRequest) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"kiji:page:{_settings_version()}:{get_language()}:{digest}"
+    return f"kiji:page:{settings_version()}:{get_language()}:{digest}"
 
 
 def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:

@@ -515,3 +515,29 @@ def test_local_copies_can_be_turned_off(client, post, settings):
     key = pagecache._page_key(client.get(post.get_absolute_url()).wsgi_request)
 
     assert pagecache.local_pages.get(key) is None
+
+
+# Parts shared between pages.
+
+
+def test_the_sidebar_is_computed_once_per_generation(client, post, django_assert_num_queries):
+    client.get(post.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        sidebar = pagecache.remembered_for_this_generation("sidebar", lambda: 1 / 0)
+
+    assert [c["name"] for c in sidebar["categories"]] == ["Essays"]
+
+
+def test_the_sidebar_shows_a_new_category_and_month_at_once(client, post):
+    warm(client, post.get_absolute_url(), "/archives/")
+    make_post(
+        "Elsewhere",
+        category=make_category("Travel"),
+        published_at=timezone.now() - timedelta(days=400),
+    )
+
+    page = html(client, "/archives/")
+    sidebar = page[page.index('class="sidebar"') :]
+    assert "Travel</a> (1)" in sidebar
+    assert (timezone.localtime() - timedelta(days=400)).strftime("%Y/%m") in sidebar
