@@ -1,8 +1,11 @@
+from operator import attrgetter
+
 from django import template
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.urls import reverse
 
+from blog.fragments import render_each
 from comments import moderation, visitor
 from comments.forms import CommentForm
 from comments.models import Comment
@@ -50,6 +53,7 @@ def comment_section(context, post) -> dict:
     return {
         "post": post,
         "comments": comments,
+        "comment_markup": render_each("comments/_comment.html", "comment", comments, _shows),
         "approved_count": total,
         "page": page,
         "page_links": _page_links(post, page),
@@ -58,6 +62,10 @@ def comment_section(context, post) -> dict:
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+# Everything comments/_comment.html shows of a comment.
+_shows = attrgetter("pk", "status", "created_at", "author_name", "author_url", "text_html")
 
 
 def _place(comment: Comment) -> tuple:

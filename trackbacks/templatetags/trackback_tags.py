@@ -1,12 +1,18 @@
+from operator import attrgetter
+
 from django import template
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import mark_safe
 
+from blog.fragments import render_each
 from trackbacks import protocol
 from trackbacks.models import Trackback
 
 register = template.Library()
+
+# Everything trackbacks/_ping.html shows of a ping.
+_shows = attrgetter("pk", "status", "created_at", "kind", "url", "title", "excerpt", "blog_name")
 
 
 def _urls(request, post) -> dict:
@@ -37,9 +43,11 @@ def trackback_head(context, post) -> dict:
 def trackback_section(context, post) -> dict:
     """The post's TrackBack URL and its approved pings (one query whatever their number)."""
     request = context["request"]
+    pings = list(Trackback.objects.public().filter(post=post).for_display())
     return {
         "post": post,
-        "pings": list(Trackback.objects.public().filter(post=post).for_display()),
+        "pings": pings,
+        "ping_markup": render_each("trackbacks/_ping.html", "ping", pings, _shows),
         "open": post.pings_open,
         **_urls(request, post),
     }
