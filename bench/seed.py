@@ -41,7 +41,7 @@ django.setup()
 
 from django.apps import apps  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -240,6 +240,10 @@ def main() -> None:
         sys.exit("Need at least two posts and as many comments as the popular post gets.")
     with transaction.atomic():
         summary = seed(args.posts, args.comments, args.popular)
+    # A live database has planner statistics (autovacuum keeps them); a freshly
+    # filled one has none until analysed, and its plans would be a stranger's.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(json.dumps(summary))
 
 
