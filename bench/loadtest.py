@@ -15,7 +15,10 @@
    requests/s, p50 and p99 latency, each also as a share of the static copy of
    the same page served by the same stack (the upper bound); then peak memory
    per worker and the median time of the admin's pending-comments list and of
-   the search page.
+   the search page. The popular post is measured warm (page cache), with a
+   cold page cache (the sidebar and each comment's markup still cached, as
+   after any change on the blog) and with nothing cached (a second gunicorn
+   with every cache off).
 
 Everything runs on 127.0.0.1 and stops by itself. The table is also written
 to bench/results/latest.md.
@@ -256,7 +259,7 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
     return [
         run_wrk("index", base + "/", duration),
         run_wrk(
-            "post, 300 comments, cold cache (rendered)",
+            "post, 300 comments, cold page cache",
             post_url,
             duration,
             script=BENCH / "lua" / "cache_buster.lua",
@@ -300,6 +303,37 @@ def trackback_case(base: str, seeded: dict, duration: int) -> list[Result]:
     url = f"{base}/trackback/{seeded['popular_post_id']}/"
     script = BENCH / "lua" / "form_post.lua"
     return [run_wrk("TrackBack POST", url, duration, script=script, connections=2, env=env)]
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            *(PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", "2"),
+            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def uncached_post_page(env: dict[str, str], seeded: dict, duration: int) -> Result:
+    """The popular post rendered with every cache off: no page, sidebar or item markup kept.
+
+    The "cold cache" row bypasses the page cache only, as after any change on
+    the blog; this row is the first render on an empty cache, on every request.
+    """
+    port = free_port()
+    server = start_gunicorn({**env, "PAGE_CACHE_SECONDS": "0", "ITEM_CACHE_SECONDS": "0"}, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/robots.txt")
+        return run_wrk(
+            "post, 300 comments, nothing cached", base + seeded["popular_post_url"], duration
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def table(results: list[Result], bound: Result, seeded: dict, extra: dict) -> str:
@@ -367,15 +401,7 @@ def main() -> None:
     )
     manage(env, "invalidate_pages")
 
-    server = subprocess.Popen(
-        [
-            *(PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", "2"),
-            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn(env, port)
     try:
         wait_for(base + "/robots.txt")
         print(f"Load: wrk, 2 threads, {args.duration} s per URL ...", flush=True)
@@ -385,6 +411,7 @@ def main() -> None:
         # so that a busy moment on the machine cannot flatter the percentages.
         before = run_wrk("static copy of the post page (upper bound)", static_url, args.duration)
         results = run_cases(base, seeded, args.duration)
+        results.insert(2, uncached_post_page(env, seeded, args.duration))
         after = run_wrk("static copy of the post page (upper bound)", static_url, args.duration)
         bound = max(before, after, key=lambda r: r.requests_per_second)
         memory = worker_peak_memory_mib(server.pid)

@@ -330,7 +330,8 @@ SESSION_ENGINE = env.str(
 )
 # Seconds the markup of each comment and ping stays in the cache; it is kept
 # under a digest of what it shows, so an edit never shows stale (0: not kept).
-KIJI_ITEM_CACHE_SECONDS = env.int("ITEM_CACHE_SECONDS", default=24 * 3600)
+# Off with DEBUG, where templates are edited while the server runs.
+KIJI_ITEM_CACHE_SECONDS = env.int("ITEM_CACHE_SECONDS", default=0 if DEBUG else 24 * 3600)
 # Approved comments per page of a post; a comment's permalink finds its page.
 KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 # A queued email that fails is tried again after this many seconds, doubled

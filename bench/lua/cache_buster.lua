@@ -1,5 +1,6 @@
 -- Give every request its own query string: the page cache never answers it,
--- so each request renders the page (the cold-cache figure).
+-- so each request renders the page (the cold-page-cache figure: as after any
+-- change, the sidebar and each comment's markup still come from the cache).
 local counter = 0
 
 function setup(thread)

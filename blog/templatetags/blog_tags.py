@@ -3,7 +3,9 @@ import re
 from datetime import date, datetime
 
 from django import template
+from django.core.signals import setting_changed
 from django.db.models import Count, Q
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats
@@ -122,3 +124,9 @@ def local_date(value: date | datetime | None, format_string: str = "DATE_FORMAT"
 @functools.lru_cache(maxsize=8192)
 def _formatted(moment: tuple, value, format_string: str, language: str) -> str:
     return formats.date_format(value, format_string)
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs) -> None:
+    # A format setting names a format; the remembered results follow the setting.
+    _formatted.cache_clear()
