@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -88,12 +89,29 @@ CACHEABLE_PARAMS = frozenset({"page"})
 # Stands in for the CSRF token in stored pages; as long as a real token.
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
 _personal_cookies: set[str] = set()
+_fresh_values: list[tuple[bytes, re.Pattern[bytes], Callable[[re.Match[bytes]], bytes]]] = []
 T = TypeVar("T")
 
 
 def register_personal_cookie(name: str) -> None:
     """Treat requests carrying cookie `name` as personal: never cached, never stored."""
     _personal_cookies.add(name)
+
+
+def register_fresh_value(pattern: bytes, make: Callable[[re.Match[bytes]], bytes]) -> None:
+    """Have every match of `pattern` in a stored page replaced by `make(match)` when served.
+
+    For a value that must be made when the visitor gets the page, not when it
+    was stored (comments: the signed time the comment form was shown). The
+    pattern must begin with a literal marker: pages without it are not searched.
+    """
+    marker = re.match(rb"[\w-]+", pattern).group()
+    _fresh_values.append((marker, re.compile(pattern), make))
+
+
+def is_rendering_for_the_cache(request: HttpRequest) -> bool:
+    """Whether this response will be stored and served to others (see `register_fresh_value`)."""
+    return getattr(request, "kiji_page_cache_fill", None) is not None
 
 
 def invalidate_pages() -> None:
@@ -379,16 +397,29 @@ class PageCacheMiddleware:
         return response
 
     def _with_visitor_token(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        """Put the visitor's own CSRF token where the stored page has the placeholder."""
-        placeholder = CSRF_PLACEHOLDER.encode()
-        if response.streaming or placeholder not in response.content:
+        """Put the visitor's own values where the stored page has placeholders.
+
+        The CSRF token (and its cookie), then every value an app registered
+        with `register_fresh_value()`.
+        """
+        if response.streaming:
             return response
-        if "CSRF_COOKIE" not in request.META:
-            self.csrf.process_request(request)
-        response.content = response.content.replace(placeholder, get_token(request).encode())
+        content = response.content
+        placeholder = CSRF_PLACEHOLDER.encode()
+        needs_token = placeholder in content
+        if needs_token:
+            if "CSRF_COOKIE" not in request.META:
+                self.csrf.process_request(request)
+            content = content.replace(placeholder, get_token(request).encode())
+        for marker, pattern, make in _fresh_values:
+            if marker in content:
+                content = pattern.sub(make, content)
+        if content is response.content:
+            return response
+        response.content = content
         if response.has_header("Content-Length"):
-            response["Content-Length"] = str(len(response.content))
-        return self.csrf.process_response(request, response)
+            response["Content-Length"] = str(len(content))
+        return self.csrf.process_response(request, response) if needs_token else response
 
 
 def cached_page(view):

@@ -8,12 +8,13 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion, pagecache
-        from comments import moderation, privacy, visitor
+        from comments import forms, moderation, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
 
         # A remembered commenter's form is filled in for them: never a shared page.
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
+        pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
         discussion.register_count("comment_count", Comment.objects.public)
         moderation.register(
             Comment,

@@ -1,3 +1,4 @@
+import re
 import time
 import unicodedata
 
@@ -42,6 +43,21 @@ def _check_characters(value: str, *, multiline: bool) -> None:
 def form_token(post_id: int) -> str:
     """A signed note of which post's form was rendered, and when."""
     return signing.dumps({"p": post_id, "t": time.time()}, salt=FORM_TOKEN_SALT)
+
+
+# Stands in for the form token in a page stored by the page cache, which puts
+# a token made for each visitor in its place (see `comments.apps`): otherwise
+# every visitor of a cached page would carry the time the page was stored, and
+# the minimum-form-time check would never catch a bot.
+FORM_TOKEN_PLACEHOLDER = rb"kiji-form-token-for-post-(\d+)-placeholder"
+
+
+def form_token_placeholder(post_id: int) -> str:
+    return f"kiji-form-token-for-post-{post_id}-placeholder"
+
+
+def fresh_form_token(match: "re.Match[bytes]") -> bytes:
+    return form_token(int(match[1])).encode()
 
 
 def form_age(token: str, post_id: int) -> float | None:

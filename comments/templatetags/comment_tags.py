@@ -5,9 +5,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.urls import reverse
 
+from blog import pagecache
 from blog.fragments import render_each
 from comments import moderation, visitor
-from comments.forms import CommentForm
+from comments.forms import CommentForm, form_token_placeholder
 from comments.models import Comment
 from comments.moderation import Status
 
@@ -50,6 +51,8 @@ def comment_section(context, post) -> dict:
     form = None
     if post.comments_open:
         form = CommentForm(post=post, initial=visitor.remembered_commenter(request))
+        if pagecache.is_rendering_for_the_cache(request):
+            form.initial["form_token"] = form_token_placeholder(post.pk)
     return {
         "post": post,
         "comments": comments,

@@ -51,7 +51,10 @@ def test_a_second_anonymous_request_is_answered_from_the_cache(
     with django_assert_num_queries(0):
         second = html(client, post.get_absolute_url())
 
-    assert second.replace(csrf(second), "") == first.replace(csrf(first), "")
+    def without_visitor_values(page: str) -> str:
+        return page.replace(csrf(page), "").replace(form_token(page), "")
+
+    assert without_visitor_values(second) == without_visitor_values(first)
 
 
 def test_the_cache_can_be_turned_off(client, post, settings, django_assert_max_num_queries):
@@ -541,3 +544,36 @@ def test_the_sidebar_shows_a_new_category_and_month_at_once(client, post):
     sidebar = page[page.index('class="sidebar"') :]
     assert "Travel</a> (1)" in sidebar
     assert (timezone.localtime() - timedelta(days=400)).strftime("%Y/%m") in sidebar
+
+
+def form_token(page: str) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+
+
+def test_a_cached_page_gives_each_visitor_the_time_they_were_shown_the_form(
+    client, post, time_machine
+):
+    from comments.forms import form_age
+
+    time_machine.move_to(timezone.now(), tick=False)
+    html(client, post.get_absolute_url())
+    time_machine.shift(timedelta(minutes=10))
+
+    page = html(Client(), post.get_absolute_url())
+
+    assert "kiji-form-token" not in page
+    assert form_age(form_token(page), post.pk) == 0
+
+
+def test_a_bot_posting_at_once_from_a_cached_page_is_caught(client, post, settings, time_machine):
+    settings.KIJI_COMMENTS_MIN_FORM_SECONDS = 5
+    time_machine.move_to(timezone.now(), tick=False)
+    html(client, post.get_absolute_url())
+    time_machine.shift(timedelta(minutes=10))
+    bot = Client()
+    page = html(bot, post.get_absolute_url())
+
+    bot.post(f"/comments/post/{post.pk}/", {**form_data(post), "form_token": form_token(page)})
+
+    comment = Comment.objects.get()
+    assert comment.status == Status.SPAM, comment.status_reason
