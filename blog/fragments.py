@@ -6,8 +6,9 @@ items themselves rarely change. Each item's markup is kept in the shared
 cache under a digest of everything it shows, of its template's source and of
 the settings and language that shape it; a page fetches a thread's items in
 one round trip and renders only those it does not find. Nothing has to be
-invalidated: an edited or newly approved item has a new digest, and an entry
-no page asks for any more expires after `KIJI_ITEM_CACHE_SECONDS`.
+invalidated: an edited or newly approved item has a new digest, new code
+(templates, translations, Django's formats) makes new keys, and an entry no
+page asks for any more expires after `KIJI_ITEM_CACHE_SECONDS`.
 
 This is what keeps a page cheap to render again after the whole-page cache
 is made fresh (blog/pagecache.py), which happens on every change anywhere.
@@ -18,15 +19,19 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+import django
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, to_locale
+from django.utils.translation.trans_real import all_locale_paths
 
 from blog.pagecache import settings_version
 
@@ -45,7 +50,11 @@ def render_each(
     seconds = settings.KIJI_ITEM_CACHE_SECONDS
     if seconds <= 0:
         return [mark_safe(template.render({name: item})) for item in items]
-    prefix = f"kiji:item:{settings_version()}:{_source_version(template_name)}:{get_language()}:"
+    language = get_language()
+    prefix = (
+        f"kiji:item:{settings_version()}:{_source_version(template_name)}:"
+        f"{language}:{_translations_version(language)}:"
+    )
     keys = [prefix + _digest(shows(item)) for item in items]
     found = cache.get_many(keys)
     rendered = []
@@ -71,7 +80,25 @@ def _source_version(template_name: str) -> str:
     return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
 
 
+@functools.cache
+def _translations_version(language: str) -> str:
+    """A digest of Django's version and of every compiled catalogue for `language`.
+
+    Item markup holds translated words and locale date formats: new catalogues
+    or a new Django after a deploy must render it anew.
+    """
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=6)
+    folders = [*all_locale_paths(), *(Path(app.path) / "locale" for app in apps.get_app_configs())]
+    for folder in sorted({Path(f) for f in folders}):
+        catalogue = folder / to_locale(language) / "LC_MESSAGES" / "django.mo"
+        if catalogue.exists():
+            digest.update(catalogue.read_bytes())
+    return digest.hexdigest()
+
+
 @receiver(setting_changed)
 def _templates_changed(setting: str, **kwargs) -> None:
     if setting == "TEMPLATES":
         _source_version.cache_clear()
+    if setting in {"LOCALE_PATHS", "INSTALLED_APPS"}:
+        _translations_version.cache_clear()

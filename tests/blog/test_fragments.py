@@ -94,3 +94,20 @@ def test_a_changed_template_renders_anew(comments, settings, renders, tmp_path):
 
     assert len(renders) == 6
     assert markup[0] == "<li>Reader 0 (themed)</li>"
+
+
+def test_new_translations_render_anew(comments, settings, renders, tmp_path):
+    import shutil
+
+    with translation.override("ja"):
+        render_each(TEMPLATE, "comment", comments, _shows)
+    # A deploy brings one more catalogue for the language.
+    catalogue = tmp_path / "ja" / "LC_MESSAGES"
+    catalogue.mkdir(parents=True)
+    shutil.copy(settings.LOCALE_PATHS[0] / "ja" / "LC_MESSAGES" / "django.mo", catalogue)
+    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, tmp_path]
+
+    with translation.override("ja"):
+        render_each(TEMPLATE, "comment", comments, _shows)
+
+    assert len(renders) == 6
