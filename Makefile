@@ -46,6 +46,8 @@ SERVE_ENV := DEBUG=false SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false \
 	CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0
 DB_QUEUE := django_tasks_db.DatabaseBackend
 
+serve: export SITE_URL ?= http://$(HOST):$(PORT)
+serve: export TASKS_BACKEND ?= $(DB_QUEUE)
 serve: install .env
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --no-input
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --no-input -v0

@@ -266,6 +266,19 @@ def test_the_invalidate_pages_command_renders_pages_afresh(client, post):
     assert "Changed behind the cache" in html(client, post.get_absolute_url())
 
 
+def test_the_invalidate_pages_command_says_when_there_is_no_page_cache(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.KIJI_PAGE_CACHE_SECONDS = 0
+    out = StringIO()
+
+    call_command("invalidate_pages", stdout=out)
+
+    assert "Pages are not cached" in out.getvalue()
+
+
 # Isolation: personal pages are never served from, nor put into, the cache.
 
 

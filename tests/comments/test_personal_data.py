@@ -225,3 +225,18 @@ def test_anonymising_shows_at_once_on_cached_pages(hanako, settings):
     page = reader.get(post.get_absolute_url()).content.decode()
     assert "First words" in page
     assert "花子</" not in page and "Anonymous" in page
+
+
+def test_anonymising_without_a_terminal_asks_for_yes_and_changes_nothing(monkeypatch):
+    import io
+
+    from django.core.management import CommandError
+
+    post = make_post("Asked")
+    make_comment(post, author_email="hanako@example.com")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("personal_data", "anonymise", "hanako@example.com", stdout=StringIO())
+
+    assert Comment.objects.get().author_email == "hanako@example.com"

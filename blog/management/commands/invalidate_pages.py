@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from blog.pagecache import invalidate_pages
@@ -10,5 +11,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        if settings.KIJI_PAGE_CACHE_SECONDS <= 0:
+            # The in-process default cache is this command's own: the app
+            # servers' copies are out of its reach, and pages are not cached.
+            self.stdout.write(
+                "Pages are not cached (no shared cache: set CACHE_URL to Redis, "
+                "or PAGE_CACHE_SECONDS is 0): nothing to make fresh."
+            )
+            return
         invalidate_pages()
         self.stdout.write("Cached pages will be rendered afresh.")

@@ -1,4 +1,5 @@
 import json
+import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -42,8 +43,11 @@ class Command(BaseCommand):
         if not found:
             self.stdout.write(f"Nothing is stored for {email}.")
             return
-        if not yes and input(f"{action.capitalize()} {found} items of {email}? [y/N] ") != "y":
-            raise CommandError("Cancelled.")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CommandError(f"Add --yes to {action} {found} items without a terminal.")
+            if input(f"{action.capitalize()} {found} items of {email}? [y/N] ") != "y":
+                raise CommandError("Cancelled.")
         n = privacy.anonymise(email) if action == "anonymise" else privacy.delete(email)
         done = "anonymised" if action == "anonymise" else "deleted"
         self.stdout.write(self.style.SUCCESS(f"{n} items of {email} {done}."))
