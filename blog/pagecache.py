@@ -52,8 +52,8 @@ page is served.
 
 Conditional GET: a cached page carries the validators its view set (feeds
 set their own); other pages get a weak ETag made of the generation and the
-address, and a Last-Modified of the latest invalidation. A client holding
-the current version gets a 304 without the view running.
+address. A client holding the current version gets a 304 without the view
+running.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 
 STATE_KEY = "kiji:pages:state"
@@ -436,13 +436,13 @@ def cached_page(view):
         state, key = miss
         state = request.kiji_page_cache_fill = _valid(state)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            # Validators for pages whose view set none: the page changes only
+        if response.status_code == 200 and not response.has_header("ETag"):
+            # A validator for pages whose view set none: the page changes only
             # with the generation, so a client holding it gets a 304 until then.
-            if not response.has_header("ETag"):
-                response["ETag"] = f'W/"{state["generation"]}-{key[-12:]}"'
-            if not response.has_header("Last-Modified"):
-                response["Last-Modified"] = http_date(state["changed_at"])
+            # No Last-Modified: two generations made within one second would
+            # share it, and a client sending only If-Modified-Since would keep
+            # the older page.
+            response["ETag"] = f'W/"{state["generation"]}-{key[-12:]}"'
         return response
 
     wrapper.kiji_page_cache = True

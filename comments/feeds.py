@@ -50,6 +50,12 @@ class LatestCommentsFeed(Feed):
     def item_pubdate(self, item: Comment):
         return timezone.localtime(item.created_at)
 
+    def item_updateddate(self, item: Comment):
+        # When the comment appeared to readers: a comment held a day and then
+        # approved must move the feed's Last-Modified, or a reader that only
+        # sends If-Modified-Since would never see it.
+        return timezone.localtime(max(item.created_at, item.moderated_at or item.created_at))
+
     def item_author_name(self, item: Comment) -> str:
         return item.author_name
 

@@ -76,3 +76,21 @@ def test_post_page_links_its_comment_feed(client, post):
     feed = reverse("comments:post-feed-atom", kwargs={"post_id": post.pk})
     assert '<link rel="alternate" type="application/atom+xml" title="Comments on' in html
     assert f'href="{feed}"' in html
+
+
+def test_approving_an_older_comment_moves_the_post_feeds_last_modified(client, post):
+    from comments.moderation import moderate
+
+    now = timezone.now()
+    held = make_comment(
+        post, status=Status.PENDING, text="Held a day", created_at=now - timedelta(days=1)
+    )
+    make_comment(post, text="Approved at once", created_at=now - timedelta(hours=1))
+    url = reverse("comments:post-feed-atom", kwargs={"post_id": post.pk})
+    first = client.get(url)
+
+    moderate(held, status=Status.APPROVED)
+    since = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert since.status_code == 200
+    assert "Held a day" in since.content.decode()
