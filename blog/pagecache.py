@@ -376,7 +376,7 @@ class PageCacheMiddleware:
             entry = _stored(response, state)
             cache.set(key, entry, timeout=_timeout())
             local_pages.put(key, entry)
-        return self._with_visitor_token(request, response)
+        return self._with_visitor_values(request, response)
 
     def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
         response = HttpResponse(status=entry["status"])
@@ -392,11 +392,11 @@ class PageCacheMiddleware:
         if conditional is not response:
             return conditional
         response.content = entry["content"]
-        response = self._with_visitor_token(request, response)
+        response = self._with_visitor_values(request, response)
         response["Content-Length"] = str(len(response.content))
         return response
 
-    def _with_visitor_token(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def _with_visitor_values(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         """Put the visitor's own values where the stored page has placeholders.
 
         The CSRF token (and its cookie), then every value an app registered
@@ -404,7 +404,7 @@ class PageCacheMiddleware:
         """
         if response.streaming:
             return response
-        content = response.content
+        content = stored = response.content
         placeholder = CSRF_PLACEHOLDER.encode()
         needs_token = placeholder in content
         if needs_token:
@@ -414,7 +414,7 @@ class PageCacheMiddleware:
         for marker, pattern, make in _fresh_values:
             if marker in content:
                 content = pattern.sub(make, content)
-        if content is response.content:
+        if content is stored:
             return response
         response.content = content
         if response.has_header("Content-Length"):
