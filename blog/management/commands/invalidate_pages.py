@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from blog.pagecache import invalidate_pages
+from blog.pagecache import invalidate_pages, invalidation_owed
 
 
 class Command(BaseCommand):
@@ -11,4 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         invalidate_pages()
+        if invalidation_owed():
+            raise CommandError("The shared cache is unreachable: run this again once it answers.")
         self.stdout.write("Cached pages will be rendered afresh.")
