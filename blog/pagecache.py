@@ -21,6 +21,14 @@ post going live, discussion closing after `KIJI_CLOSE_DISCUSSION_AFTER_DAYS`)
 are known in advance: the generation also records when the next one is due
 and is replaced by the first request after that moment.
 
+When the shared cache cannot be reached (config/cache.py then lets pages be
+rendered without it), a change's new generation that could not be stored is
+*owed*: the process that made the change trusts no generation it reads until
+it has stored a new one, which it tries at the start of its every request and
+at exit (warning if it exits still owing it). So once the cache answers again,
+pages stored before the change are never served by that process, and by the
+others only until it has begun its next request.
+
 Who calls `invalidate_pages()`:
 
 * blog itself (`blog/signals.py`): saving or deleting a post, category, tag
@@ -58,8 +66,10 @@ running.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
+import logging
 import re
 import secrets
 import threading
@@ -73,7 +83,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.core.signals import setting_changed
+from django.core.signals import request_started, setting_changed
 from django.db import transaction
 from django.db.models import Min, Q
 from django.dispatch import receiver
@@ -90,6 +100,9 @@ CACHEABLE_PARAMS = frozenset({"page"})
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
 _personal_cookies: set[str] = set()
 _fresh_values: list[tuple[bytes, re.Pattern[bytes], Callable[[re.Match[bytes]], bytes]]] = []
+# A generation made here that could not be stored yet (see module doc).
+_owed_state: dict | None = None
+logger = logging.getLogger("kiji.cache")
 T = TypeVar("T")
 
 
@@ -121,9 +134,9 @@ def invalidate_pages() -> None:
     generation is replaced now and again once the transaction commits, so a
     page rendered from the data before the commit is never kept.
     """
-    _new_state()
+    _new_state(owed=True)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_new_state)
+        transaction.on_commit(functools.partial(_new_state, owed=True))
 
 
 def _timeout() -> int:
@@ -150,19 +163,57 @@ def _next_timed_change() -> float | None:
     return min(moments).timestamp() if moments else None
 
 
-def _new_state() -> dict:
+def _new_state(*, owed: bool = False) -> dict:
+    """A new generation, stored; if it cannot be and `owed` (a change was made), it is owed.
+
+    A generation merely due (or missing) needs no debt: the old one, if the
+    cache still has it, says itself that it is due.
+    """
+    global _owed_state
     state = {
         "generation": secrets.token_hex(8),
         "changed_at": int(time.time()),
         "next_change": _next_timed_change(),
     }
-    cache.set(STATE_KEY, state, timeout=None)
+    if not _store(state):
+        _owed_state = None
+    elif owed:
+        _owed_state = state
     return state
 
 
+def _store(state: dict) -> list:
+    """Store `state` as the shared generation; the keys that could not be stored."""
+    # set_many() says whether the value was stored; set() does not.
+    return cache.set_many({STATE_KEY: state}, timeout=None)
+
+
+def invalidation_owed() -> bool:
+    """Whether a change made here could not replace the shared generation yet."""
+    return _owed_state is not None
+
+
+@receiver(request_started)
+def _pay_owed_invalidation(**kwargs) -> None:
+    if _owed_state is not None:
+        _new_state()
+
+
+@atexit.register
+def _pay_owed_invalidation_at_exit() -> None:
+    if _owed_state is not None and _store(_owed_state):
+        logger.warning(
+            "The shared cache was unreachable when pages were made fresh: "
+            "run `manage.py invalidate_pages` once it answers again."
+        )
+
+
 def _is_current(state: dict | None) -> bool:
-    return state is not None and (
-        state["next_change"] is None or time.time() < state["next_change"]
+    # A process owing a generation trusts none it reads (see module doc).
+    return (
+        state is not None
+        and _owed_state is None
+        and (state["next_change"] is None or time.time() < state["next_change"])
     )
 
 

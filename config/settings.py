@@ -130,6 +130,14 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kiji")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same backend, with one Redis client per pool instead of one per call.
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
+    # Redis is only an accelerator (config/cache.py): one that does not answer
+    # must not hold a request up. Seconds, overridable in the URL's query
+    # (`redis://host:6379/0?socket_timeout=2`).
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 1.0,
+        **CACHES["default"].get("OPTIONS", {}),
+    }
 
 # EMAIL
 # ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from blog.pagecache import invalidate_pages
+from blog.pagecache import invalidate_pages, invalidation_owed
 
 
 class Command(BaseCommand):
@@ -20,4 +20,6 @@ class Command(BaseCommand):
             )
             return
         invalidate_pages()
+        if invalidation_owed():
+            raise CommandError("The shared cache is unreachable: run this again once it answers.")
         self.stdout.write("Cached pages will be rendered afresh.")
