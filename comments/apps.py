@@ -8,13 +8,14 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion, pagecache
-        from comments import moderation, privacy, visitor
+        from comments import moderation, paging, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
 
         # A remembered commenter's form is filled in for them: never a shared page.
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         discussion.register_count("comment_count", Comment.objects.public)
+        discussion.register_pages(paging.page_shown)
         moderation.register(
             Comment,
             email_template="comments/email/new_comment.txt",
