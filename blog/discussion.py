@@ -4,14 +4,21 @@
 registers, in its `AppConfig.ready()`, a function that builds a subquery
 counting its public items for a post (`OuterRef("pk")`). Lists of posts then
 annotate every registered count in the same single query.
+
+The app that pages the discussion on a post page (comments) also registers
+which page a `?page=` value shows, so the post page can send every other
+spelling of it to one canonical address (`canonical_page_query`).
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Expression, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 
 _count_builders: dict[str, Callable[[], QuerySet]] = {}
+_page_shown: Callable[[Any, str | None], int] | None = None
 
 
 def register_count(name: str, public_items: Callable[[], QuerySet]) -> None:
@@ -38,3 +45,37 @@ def count_annotations() -> dict[str, Expression]:
         )
         annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
     return annotations
+
+
+def register_pages(page_shown: Callable[[Any, str | None], int]) -> None:
+    """Register how a post page picks the page of its discussion to show.
+
+    `page_shown(post, asked)` gets a post annotated with `count_annotations()`
+    and the raw `?page=` value (None when absent), and returns, without a
+    query, the number of the page the post page shows for it (the first is 1).
+    """
+    global _page_shown
+    _page_shown = page_shown
+
+
+def canonical_page_query(post, query: QueryDict) -> str | None:
+    """The query string of the canonical address of what `query` shows, if `query` is not it.
+
+    Each page of a post's discussion has one address: the permalink for the
+    first, `?page=N` for the others. Any other spelling of `page` (junk, a
+    page past the end, `01`, `page=1`) gets the address of the page it shows,
+    so it is never rendered, nor cached, as one more copy. Returns None when
+    `query` is already canonical, and for queries with parameters besides
+    `page`: those are never cached and render as they always have. A post
+    readers cannot see yet shows no discussion: its only page is the first.
+    """
+    if list(query) != ["page"]:
+        return None
+    asked = query.getlist("page")
+    number = 1
+    if _page_shown is not None and post.is_published():
+        # The last value, as `QueryDict.get()` (and so the rendered page) reads it.
+        number = _page_shown(post, asked[-1])
+    if number > 1:
+        return None if asked == [str(number)] else f"?page={number}"
+    return ""

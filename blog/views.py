@@ -57,6 +57,9 @@ class PostDetailView(DetailView):
         if iri_to_uri(request.path) != canonical:
             # The slug identifies the post; an old or mistyped date moves to the permalink.
             return HttpResponsePermanentRedirect(canonical)
+        query = discussion.canonical_page_query(self.object, request.GET)
+        if query is not None:
+            return HttpResponsePermanentRedirect(canonical + query)
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs) -> dict:

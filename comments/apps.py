@@ -8,7 +8,7 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion, pagecache
-        from comments import forms, moderation, privacy, visitor
+        from comments import forms, moderation, paging, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
 
@@ -16,6 +16,7 @@ class CommentsConfig(AppConfig):
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
         discussion.register_count("comment_count", Comment.objects.public)
+        discussion.register_pages(paging.page_shown)
         moderation.register(
             Comment,
             email_template="comments/email/new_comment.txt",

@@ -2,12 +2,11 @@ from operator import attrgetter
 
 from django import template
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.urls import reverse
 
 from blog import pagecache
 from blog.fragments import render_each
-from comments import moderation, visitor
+from comments import moderation, paging, visitor
 from comments.forms import CommentForm, form_token_placeholder
 from comments.models import Comment
 from comments.moderation import Status
@@ -27,11 +26,9 @@ def comment_section(context, post) -> dict:
     """
     request = context["request"]
     public = Comment.objects.public().filter(post=post).for_display()
-    total = getattr(post, "comment_count", None)
-    if total is None:
-        total = public.count()
+    total = paging.approved_total(post)
     per_page = settings.KIJI_COMMENTS_PER_PAGE
-    page = Paginator(range(total), per_page).get_page(request.GET.get("page"))
+    page = paging.thread_page(total, request.GET.get("page"))
     start = (page.number - 1) * per_page
     rows = list(public[start : start + per_page + 1])
     comments, following = rows[:per_page], rows[per_page:]

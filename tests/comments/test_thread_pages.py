@@ -4,9 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from blog import pagecache
+from blog.models import Post
 from comments.models import Comment
 from comments.moderation import Status, moderate
 from tests.comments.helpers import send
@@ -65,13 +68,110 @@ def test_a_later_page_shows_its_comments_numbered_on(client, post):
     assert f'href="{post.get_absolute_url()}?page=2#comments" rel="prev"' in page
 
 
-@pytest.mark.parametrize(("asked", "expected"), [("99", 3), ("0", 3), ("abc", 1), ("-1", 3)])
-def test_odd_page_numbers_fall_back_to_a_real_page(client, post, asked, expected):
+@pytest.mark.parametrize(
+    ("asked", "canonical"),
+    [
+        ("junk1", ""),
+        ("abc", ""),
+        ("", ""),
+        ("2.0", ""),
+        ("1", ""),
+        ("01", ""),
+        ("02", "?page=2"),
+        ("+3", "?page=3"),
+        (" 2", "?page=2"),
+        ("3 ", "?page=3"),
+        ("\u0662", "?page=2"),
+        ("4", "?page=3"),
+        ("999", "?page=3"),
+        ("0", "?page=3"),
+        ("-1", "?page=3"),
+    ],
+)
+def test_every_other_spelling_of_a_page_moves_to_its_one_address(client, post, asked, canonical):
     thread(post, 25)
 
-    page = client.get(post.get_absolute_url(), {"page": asked}).content.decode()
+    response = client.get(post.get_absolute_url(), {"page": asked})
 
-    assert f"Comments page {expected} of 3" in page
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url() + canonical
+
+
+def test_a_page_asked_twice_moves_to_its_one_address(client, post):
+    thread(post, 25)
+
+    response = client.get(post.get_absolute_url() + "?page=2&page=3")
+
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url() + "?page=3"
+
+
+@pytest.mark.parametrize("asked", ["2", "3"])
+def test_each_later_page_is_served_at_its_address(client, post, asked):
+    thread(post, 25)
+
+    response = client.get(post.get_absolute_url(), {"page": asked})
+
+    assert response.status_code == 200
+    assert f"Comments page {asked} of 3" in response.content.decode()
+
+
+def test_the_address_of_a_page_that_no_longer_exists_moves_to_the_last_page(client, post):
+    comments = thread(post, 25)
+    Comment.objects.filter(pk__in=[c.pk for c in comments[15:]]).delete()
+
+    response = client.get(post.get_absolute_url() + "?page=3", follow=True)
+
+    assert response.redirect_chain == [(post.get_absolute_url() + "?page=2", 301)]
+    assert shown(response.content.decode()) == list(range(10, 15))
+
+
+def test_a_thread_without_comments_has_only_the_permalink(client, post):
+    response = client.get(post.get_absolute_url() + "?page=2")
+
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url()
+
+
+def test_a_preview_has_no_comment_pages(client, author):
+    draft = make_post(status=Post.Status.DRAFT)
+    thread(draft, 25)
+    client.force_login(author)
+
+    response = client.get(draft.get_absolute_url() + "?page=2")
+
+    assert response.status_code == 301
+    assert response["Location"] == draft.get_absolute_url()
+    assert client.get(draft.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["?page=junk1&utm_source=feed", "?utm_source=feed&page=9"])
+def test_other_query_parameters_leave_the_page_as_it_was(client, post, query):
+    thread(post, 25)
+
+    response = client.get(post.get_absolute_url() + query)
+
+    assert response.status_code == 200
+    assert "Comments page" in response.content.decode()
+
+
+def test_a_junk_page_is_redirected_every_time_and_never_cached(
+    client, post, django_assert_max_num_queries
+):
+    thread(post, 25)
+    url = post.get_absolute_url() + "?page=junk1"
+    first = client.get(url)
+
+    with django_assert_max_num_queries(2):
+        again = client.get(url)
+
+    assert first.status_code == again.status_code == 301
+    assert again["Location"] == post.get_absolute_url()
+    # It went down to the view again: no stored page answered it.
+    assert "kiji_page_cache_fill" in vars(again.wsgi_request)
+    assert cache.get(pagecache._page_key(again.wsgi_request)) is None
+    assert pagecache.local_pages.get(pagecache._page_key(again.wsgi_request)) is None
+    assert not [key for key in cache._cache if ":kiji:page:" in key]
 
 
 def test_a_short_thread_has_no_page_links(client, post):
@@ -141,23 +241,26 @@ def test_the_authors_pending_comment_shows_once_at_its_place_in_a_full_page(post
     visitor = Client()
     send(visitor, post, text="Right after the twentieth")
 
-    pages = [visitor.get(post.get_absolute_url(), {"page": n}).content.decode() for n in (1, 2, 3)]
+    pages = [
+        visitor.get(post.get_absolute_url(), {"page": n}, follow=True).content.decode()
+        for n in (1, 2, 3)
+    ]
 
     assert [p.count("Right after the twentieth") for p in pages] == [0, 1, 1]
-    # Page 3 does not exist: the request falls back to the last page, 2.
+    # Page 3 does not exist: the request moves to the last page, 2.
     assert "Comments page 2 of 2" in pages[2]
 
 
-@pytest.mark.parametrize("page", ["1", "2", "30"])
+@pytest.mark.parametrize("query", ["", "?page=2", "?page=30"])
 def test_every_page_of_a_long_thread_takes_the_same_queries(
-    client, django_assert_num_queries, page
+    client, django_assert_num_queries, query
 ):
     post = make_post(category=make_category())
     thread(post, 300)
 
     # As on any post page: the blog's 7, one page of comments, the pings.
     with django_assert_num_queries(9):
-        client.get(post.get_absolute_url(), {"page": page})
+        assert client.get(post.get_absolute_url() + query).status_code == 200
 
 
 def test_approving_a_comment_refreshes_the_cached_later_page(client, post):
