@@ -55,8 +55,10 @@ class PostDetailView(DetailView):
         self.object = self.get_object()
         canonical = self.object.get_absolute_url()
         if iri_to_uri(request.path) != canonical:
-            # The slug identifies the post; an old or mistyped date moves to the permalink.
-            return HttpResponsePermanentRedirect(canonical)
+            # The slug identifies the post; an old or mistyped date moves to the
+            # permalink, keeping the query (a page of comments stays that page).
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(canonical + (f"?{query}" if query else ""))
         query = discussion.canonical_page_query(self.object, request.GET)
         if query is not None:
             return HttpResponsePermanentRedirect(canonical + query)

@@ -77,6 +77,15 @@ def test_post_page_with_a_wrong_date_redirects_to_the_permalink(client):
     assert response["Location"] == post.get_absolute_url()
 
 
+def test_a_wrong_date_keeps_the_page_of_comments_asked_for(client):
+    post = make_post("Moved")
+
+    response = client.get(f"/2001/01/01/{post.slug}/?page=2")
+
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url() + "?page=2"
+
+
 def test_japanese_slug_permalink_resolves(client):
     post = make_post("京都の古本屋を歩く")
 
