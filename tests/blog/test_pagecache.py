@@ -588,7 +588,7 @@ def test_a_cached_page_gives_each_visitor_the_time_they_were_shown_the_form(
     page = html(Client(), post.get_absolute_url())
 
     assert "kiji-form-token" not in page
-    assert form_age(form_token(page), post.pk) == 0
+    assert form_age(form_token(page), post.pk) < 1
 
 
 def test_a_bot_posting_at_once_from_a_cached_page_is_caught(client, post, settings, time_machine):
