@@ -603,3 +603,15 @@ def test_a_bot_posting_at_once_from_a_cached_page_is_caught(client, post, settin
 
     comment = Comment.objects.get()
     assert comment.status == Status.SPAM, comment.status_reason
+
+
+def test_fresh_values_replace_every_placeholder_and_leave_lookalikes():
+    pattern = re.compile(rb"kiji-test-(\d+)-end")
+    content = b"<a>kiji-test-1-end</a> kiji-test-x kiji-test-22-end"
+
+    replaced = pagecache._replace_from_marker(
+        content, b"kiji-test-", pattern, lambda match: b"<" + match[1] + b">"
+    )
+
+    assert replaced == b"<a><1></a> kiji-test-x <22>"
+    assert pagecache._replace_from_marker(b"nothing", b"kiji-test-", pattern, None) == b"nothing"
