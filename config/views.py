@@ -7,6 +7,10 @@
   fields is refused before it is read, with a 413 page that says the limits.
 * `login_locked_out`: the admin login page's answer once django-axes
   counted too many failures from one address (429, says how long to wait).
+* `csrf_failure` (CSRF_FAILURE_VIEW): a form whose CSRF check failed, most
+  often a comment from a page left open for long or a browser refusing
+  cookies: a page in the site's words saying how to send it again, not
+  Django's technical one.
 """
 
 import sys
@@ -49,3 +53,7 @@ def login_locked_out(request: HttpRequest, response, credentials) -> HttpRespons
         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return TemplateResponse(request, "admin/locked_out.html", context, status=429).render()
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return HttpResponse(loader.render_to_string("403_csrf.html"), status=403)

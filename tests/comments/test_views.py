@@ -340,3 +340,14 @@ def test_japanese_interface(client, post, settings):
     assert "コメントには表示されません" in page
     assert "コメントは承認制です" in page
     assert "メールアドレスを入力してください" in error
+
+
+def test_the_csrf_failure_page_speaks_the_blogs_language(post, settings):
+    settings.LANGUAGE_CODE = "ja"
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(f"/comments/post/{post.pk}/", form_data(post))
+
+    assert response.status_code == 403
+    assert "書いた内容はフォームに残っています" in response.content.decode()
+    assert "CSRF" not in response.content.decode()
