@@ -1,12 +1,8 @@
 """With Redis down, the site runs on the database alone and pages stay exact afterwards."""
 
 import logging
-import os
 import re
-import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -19,7 +15,16 @@ from blog import pagecache
 from config.cache import RedisCache
 from tests.factories import make_post
 from tests.test_settings import run_manage
-from tests.test_shared_state import ROOT, SETUP, Browser, free_port, hidden, log_in, wait_for
+from tests.test_shared_state import (
+    Browser,
+    free_port,
+    hidden,
+    log_in,
+    migrate_and_seed,
+    server_env,
+    start_server,
+    wait_for,
+)
 
 
 def unreachable_cache(**options) -> RedisCache:
@@ -235,48 +240,15 @@ def test_the_invalidate_pages_command_fails_while_redis_is_down(owed):
 
 @pytest.mark.servers
 def test_the_whole_site_works_with_redis_down(tmp_path):
-    clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env = {
-        **clean,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "STATICFILES_MANIFEST": "false",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "CACHE_URL": f"redis://127.0.0.1:{free_port()}/0",
-        "EMAIL_URL": "dummymail://",
-        "COMMENTS_PER_MINUTE": "1",
-        "COMMENTS_MIN_FORM_SECONDS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
-    made = subprocess.run(
-        [*manage, "shell", "--no-imports", "-c", SETUP],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env = server_env(
+        tmp_path / "db.sqlite3", f"redis://127.0.0.1:{free_port()}/0", COMMENTS_PER_MINUTE="1"
     )
-    post_url = made.stdout.strip().splitlines()[-1]
-    server = f"http://127.0.0.1:{free_port()}"
+    post_url = migrate_and_seed(env)
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
     with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"),
-                *("--bind", server.removeprefix("http://"), "--log-level", "warning"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=stderr,
-        )
+        process = start_server(env, port, stderr=stderr)
     try:
         wait_for(server + "/robots.txt")
         reader = Browser()

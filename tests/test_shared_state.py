@@ -68,11 +68,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def blog(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("shared-state")
+def server_env(database_path: Path, cache_url: str, **extra: str) -> dict[str, str]:
+    """Production settings (DEBUG off) for a test app server over plain HTTP on 127.0.0.1."""
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env = {
+    return {
         **clean,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
@@ -82,14 +81,17 @@ def blog(tmp_path_factory):
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "STATICFILES_MANIFEST": "false",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "CACHE_URL": REDIS_URL,
+        "DATABASE_URL": f"sqlite:///{database_path}",
+        "CACHE_URL": cache_url,
         "EMAIL_URL": "dummymail://",
-        "COMMENTS_PER_MINUTE": "3",
         "COMMENTS_MIN_FORM_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
-    redis_client().flushdb()
+
+
+def migrate_and_seed(env: dict[str, str]) -> str:
+    """Migrate the server's database and add SETUP's blog; the post's URL."""
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120)
     made = subprocess.run(
@@ -101,23 +103,35 @@ def blog(tmp_path_factory):
         text=True,
         timeout=60,
     )
+    return made.stdout.strip().splitlines()[-1]
+
+
+def start_server(env: dict[str, str], port: int, **popen) -> subprocess.Popen:
+    """gunicorn with one worker on 127.0.0.1:`port`."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"),
+            *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+        **popen,
+    )
+
+
+@pytest.fixture(scope="module")
+def blog(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("shared-state")
+    env = server_env(workdir / "db.sqlite3", REDIS_URL, COMMENTS_PER_MINUTE="3")
+    redis_client().flushdb()
+    post_url = migrate_and_seed(env)
     ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [
-                *(sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1"),
-                *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for port in ports
-    ]
+    processes = [start_server(env, port) for port in ports]
     servers = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for server in servers:
             wait_for(server + "/robots.txt")
-        yield Blog(servers, made.stdout.strip().splitlines()[-1])
+        yield Blog(servers, post_url)
     finally:
         for process in processes:
             process.terminate()
