@@ -16,8 +16,10 @@ view and the queries (nested parts are counted in their parents too).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -55,6 +57,12 @@ def main() -> None:
     parser.add_argument("--cache-url", default=loadtest.DEFAULT_REDIS)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--nothing-cached", action="store_true")
+    parser.add_argument(
+        "--functions",
+        type=int,
+        metavar="N",
+        help="instead, print the N functions with the most time of their own (cProfile)",
+    )
     args = parser.parse_args()
 
     workdir = Path(__file__).resolve().parent / "results" / "profile"
@@ -98,6 +106,9 @@ def main() -> None:
     for number in range(5):
         request(-1 - number)
     plain = [request(number) for number in range(args.requests)]
+    if args.functions:
+        print_functions(lambda: [request(args.requests + n) for n in range(args.requests)], args)
+        return
 
     timed(base.Template, "render", lambda t: f"template {t.name}")
     timed(loader_tags.BlockNode, "render", lambda b: f"block {b.name}")
@@ -113,6 +124,17 @@ def main() -> None:
     print(f"(min {1000 * min(plain):.1f} ms; below, per request, with timing overhead)\n")
     for key, seconds in TIMES.most_common(25):
         print(f"{1000 * seconds / n:8.2f} ms  x{CALLS[key] / n:<4g} {key}")
+
+
+def print_functions(run, args) -> None:
+    """cProfile's view: the functions that take the most time of their own."""
+    profile = cProfile.Profile()
+    profile.runcall(run)
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats("tottime")
+    stats.print_stats(args.functions)
+    print(f"{args.path}, {args.requests} requests (times are totals, not per request)")
+    print(out.getvalue().split("\n\n", 1)[-1])
 
 
 if __name__ == "__main__":
