@@ -2,8 +2,16 @@
 
 `blog` imports nothing from the apps that depend on it. Instead, each of them
 registers, in its `AppConfig.ready()`, a function that builds a subquery
-counting its public items for a post (`OuterRef("pk")`). Lists of posts then
-annotate every registered count in the same single query.
+counting its approved items for a post (`OuterRef("pk")`). Lists of posts then
+annotate every registered count in the same single query. Only posts readers
+may see are annotated (a staff preview shows what readers will see once the
+post is published), so approved items are exactly the public ones; checking
+the post again in each subquery would only make the query slower to build.
+
+Each app also registers when its approved items on a post last changed
+(`register_version`); with the count, that tells a post page whether the
+markup it keeps of the discussion (blog/fragments.py) is still right, in the
+same query as the post.
 
 The app that pages the discussion on a post page (comments) also registers
 which page a `?page=` value shows, so the post page can send every other
@@ -13,38 +21,70 @@ spelling of it to one canonical address (`canonical_page_query`).
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Expression, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Expression,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 _count_builders: dict[str, Callable[[], QuerySet]] = {}
+_version_builders: dict[str, Callable[[], QuerySet]] = {}
 _page_shown: Callable[[Any, str | None], int] | None = None
 
 
-def register_count(name: str, public_items: Callable[[], QuerySet]) -> None:
-    """Register `name` as a count annotation of public items per post.
+def register_count(name: str, approved_items: Callable[[], QuerySet]) -> None:
+    """Register `name` as a count annotation of approved items per post.
 
-    `public_items` returns the QuerySet of items readers may see; it must
-    have a `post` foreign key.
+    `approved_items` returns the QuerySet of items readers may see on a post
+    they may see; it must have a `post` foreign key.
     """
-    _count_builders[name] = public_items
+    _count_builders[name] = approved_items
 
 
 def count_annotations() -> dict[str, Expression]:
-    from django.db.models import Count
+    return {
+        name: Coalesce(_per_post(items, Count("pk"), IntegerField()), Value(0))
+        for name, items in _count_builders.items()
+    }
 
-    annotations = {}
-    for name, public_items in _count_builders.items():
-        counted = (
-            public_items()
-            .filter(post=OuterRef("pk"))
-            .order_by()
-            .values("post")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-    return annotations
+
+def _per_post(approved_items: Callable[[], QuerySet], aggregate, output_field) -> Subquery:
+    """`aggregate` over the approved items of the annotated post (`OuterRef("pk")`)."""
+    per_post = (
+        approved_items()
+        .filter(post=OuterRef("pk"))
+        .order_by()
+        .values("post")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Subquery(per_post, output_field=output_field)
+
+
+def register_version(name: str, approved_items: Callable[[], QuerySet]) -> None:
+    """Register `name` as the newest `updated_at` of the approved items on a post.
+
+    Every save of an item must set its `updated_at` (a `ModeratedItem` does).
+    Then the pair (count, newest `updated_at`) changes whenever the items
+    readers see change: an approval or an edit sets a newer time, and between
+    them items can only leave, which lowers the count.
+    """
+    _version_builders[name] = approved_items
+
+
+def version_annotations() -> dict[str, Expression]:
+    return {
+        name: _per_post(items, Max("updated_at"), DateTimeField())
+        for name, items in _version_builders.items()
+    }
 
 
 def register_pages(page_shown: Callable[[Any, str | None], int]) -> None:

@@ -12,6 +12,15 @@ page asks for any more expires after `KIJI_ITEM_CACHE_SECONDS`.
 
 This is what keeps a page cheap to render again after the whole-page cache
 is made fresh (blog/pagecache.py), which happens on every change anywhere.
+
+`cached_fragment` keeps a larger part the same way (a post's whole comment
+section, its TrackBack section), under a version its caller reads with the
+post: the count and newest `updated_at` of its public items
+(`blog.discussion.register_version`). A fragment is rendered with the
+page cache's placeholders for the visitor's own values (CSRF token, form
+token) and gets them filled in when used. Both kinds of markup are also kept
+in each process (`LocalPages`): a key names exactly one rendering, so a
+local copy never needs checking against the shared cache.
 """
 
 from __future__ import annotations
@@ -25,15 +34,22 @@ from typing import Any
 import django
 from django.apps import apps
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.template import engines
 from django.template.loader import get_template
+from django.template.utils import get_app_template_dirs
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation.trans_real import all_locale_paths
 
-from blog.pagecache import settings_version
+from blog.pagecache import LocalPages, settings_version, with_visitor_values
+
+# Markup kept in this process, by key (see the module doc).
+local_markup = LocalPages(settings.KIJI_PAGE_CACHE_LOCAL_KB * 1024)
 
 
 def render_each(
@@ -50,34 +66,75 @@ def render_each(
     seconds = settings.KIJI_ITEM_CACHE_SECONDS
     if seconds <= 0:
         return [mark_safe(template.render({name: item})) for item in items]
-    language = get_language()
-    prefix = (
-        f"kiji:item:{settings_version()}:{_source_version(template_name)}:"
-        f"{language}:{_translations_version(language)}:"
-    )
+    prefix = f"kiji:item:{markup_version()}:{template_name}:"
     keys = [prefix + _digest(shows(item)) for item in items]
-    found = cache.get_many(keys)
+    found = {key: entry["content"] for key in keys if (entry := local_markup.get(key))}
+    if len(found) < len(keys):
+        found |= cache.get_many([key for key in keys if key not in found])
     rendered = []
     missing = {}
     for key, item in zip(keys, items, strict=True):
         markup = found.get(key)
         if markup is None:
             markup = missing[key] = template.render({name: item})
+        local_markup.put(key, {"content": markup})
         rendered.append(mark_safe(markup))
     if missing:
         cache.set_many(missing, timeout=seconds)
     return rendered
 
 
+def cached_fragment(
+    request: HttpRequest, name: str, version: tuple, render: Callable[[], str]
+) -> SafeString:
+    """The markup `render()` makes, kept under `name` and `version`, with this visitor's values.
+
+    `version` must hold every value the markup depends on besides the code,
+    the settings and the language. `render()` must put the page cache's
+    placeholders where the visitor's own values go (`pagecache.CSRF_PLACEHOLDER`,
+    values registered with `pagecache.register_fresh_value`).
+    """
+    seconds = settings.KIJI_ITEM_CACHE_SECONDS
+    if seconds <= 0:
+        return mark_safe(with_visitor_values(render(), request))
+    key = f"kiji:fragment:{markup_version()}:{name}:{_digest(version)}"
+    entry = local_markup.get(key)
+    if entry is None:
+        markup = cache.get(key)
+        if markup is None:
+            markup = render()
+            cache.set(key, markup, timeout=seconds)
+        entry = {"content": markup}
+        local_markup.put(key, entry)
+    return mark_safe(with_visitor_values(entry["content"], request))
+
+
 def _digest(values: tuple) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
+def markup_version() -> str:
+    """What, besides the values shown, every kept rendering depends on."""
+    language = get_language()
+    static = getattr(staticfiles_storage, "manifest_hash", "")
+    return (
+        f"{settings_version()}:{_templates_version()}:{static}:"
+        f"{language}:{_translations_version(language)}"
+    )
+
+
 @functools.cache
-def _source_version(template_name: str) -> str:
-    """A digest of the template's source: a changed template renders anew after a deploy."""
-    source = get_template(template_name).template.source
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+def _templates_version() -> str:
+    """A digest of every template's source: changed templates render anew after a deploy."""
+    digest = hashlib.blake2b(digest_size=6)
+    folders = {Path(folder) for engine in engines.all() for folder in engine.template_dirs}
+    folders |= {Path(folder) for folder in get_app_template_dirs("templates")}
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache
@@ -97,8 +154,11 @@ def _translations_version(language: str) -> str:
 
 
 @receiver(setting_changed)
-def _templates_changed(setting: str, **kwargs) -> None:
-    if setting == "TEMPLATES":
-        _source_version.cache_clear()
+def _code_changed(setting: str, value, **kwargs) -> None:
+    if setting == "KIJI_PAGE_CACHE_LOCAL_KB":
+        local_markup.clear()
+        local_markup.max_bytes = value * 1024
+    if setting in {"TEMPLATES", "INSTALLED_APPS"}:
+        _templates_version.cache_clear()
     if setting in {"LOCALE_PATHS", "INSTALLED_APPS"}:
         _translations_version.cache_clear()

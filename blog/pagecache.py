@@ -142,6 +142,25 @@ def is_rendering_for_the_cache(request: HttpRequest) -> bool:
     return getattr(request, "kiji_page_cache_fill", None) is not None
 
 
+def with_visitor_values(markup: str, request: HttpRequest) -> str:
+    """`markup` rendered with this module's placeholders, ready for `request`'s page.
+
+    For markup kept apart from pages and reused in them (blog/fragments.py):
+    a page being rendered for the cache keeps the placeholders, which the
+    middleware fills for each visitor; any other page gets this visitor's
+    CSRF token and fresh values now.
+    """
+    if is_rendering_for_the_cache(request):
+        return markup
+    content = markup.encode()
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if placeholder in content:
+        content = content.replace(placeholder, get_token(request).encode())
+    for marker, pattern, make in _fresh_values:
+        content = _replace_from_marker(content, marker, pattern, make)
+    return content.decode()
+
+
 def invalidate_pages() -> None:
     """Make every cached page fresh on the next request, in every app process.
 

@@ -15,7 +15,8 @@ class CommentsConfig(AppConfig):
         # A remembered commenter's form is filled in for them: never a shared page.
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
-        discussion.register_count("comment_count", Comment.objects.public)
+        discussion.register_count("comment_count", Comment.objects.approved)
+        discussion.register_version("comments_changed_at", Comment.objects.approved)
         discussion.register_pages(paging.page_shown)
         moderation.register(
             Comment,

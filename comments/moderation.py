@@ -97,10 +97,21 @@ class ModeratedItem(models.Model):
         related_name="+",
     )
 
+    # Every save sets it, so the newest `updated_at` of a post's public items,
+    # with their count, tells whether what a page shows of them has changed
+    # (see `blog.discussion.register_version`).
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
     objects = ModeratedQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     def is_public(self) -> bool:
         """Return True if readers may see the item (the rule of `public()` for one item)."""

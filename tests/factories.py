@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from blog.models import Category, Post
+from trackbacks.models import Trackback
 
 _seq = count(1)
 
@@ -37,3 +38,10 @@ def make_post(title: str | None = None, **fields) -> Post:
     if tags:
         post.tags.set(tags)
     return post
+
+
+def make_ping(post: Post, **fields) -> Trackback:
+    fields.setdefault("kind", "trackback")
+    fields.setdefault("url", f"http://a.example/{Trackback.objects.count()}")
+    fields.setdefault("title", "A ping")
+    return Trackback.objects.create(post=post, **fields)

@@ -2,10 +2,12 @@ from operator import attrgetter
 
 from django import template
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from blog import pagecache
-from blog.fragments import render_each
+from blog.fragments import cached_fragment, render_each
 from comments import moderation, paging, visitor
 from comments.forms import CommentForm, form_token_placeholder
 from comments.models import Comment
@@ -14,8 +16,8 @@ from comments.moderation import Status
 register = template.Library()
 
 
-@register.inclusion_tag("comments/_section.html", takes_context=True)
-def comment_section(context, post) -> dict:
+@register.simple_tag(takes_context=True)
+def comment_section(context, post) -> SafeString:
     """One page of the approved comments on `post`, the visitor's own pending ones, the form.
 
     Comments are paged oldest first (`KIJI_COMMENTS_PER_PAGE`, `?page=N`), so
@@ -23,16 +25,46 @@ def comment_section(context, post) -> dict:
     comments (the total comes with the post, `comment_count`, when the view
     annotated it), and one more only for a visitor whose session holds
     comments they sent; each of those shows on the page its place falls on.
+
+    For everyone else the section is the same, so when the view also read
+    when the post's comments last changed (`comments_changed_at`), the
+    rendered section is kept under that and reused (blog/fragments.py):
+    no query for the comments and no rendering until one changes.
     """
     request = context["request"]
-    public = Comment.objects.public().filter(post=post).for_display()
     total = paging.approved_total(post)
-    per_page = settings.KIJI_COMMENTS_PER_PAGE
     page = paging.thread_page(total, request.GET.get("page"))
+    own = visitor.own_comment_ids(request)
+    remembered = visitor.remembered_commenter(request)
+    if own or remembered or not hasattr(post, "comments_changed_at"):
+        placeholders = pagecache.is_rendering_for_the_cache(request)
+        csrf_token = context.get("csrf_token")
+        return _render_section(post, total, page, csrf_token, placeholders, own, remembered)
+    version = (
+        post.pk,
+        post.get_absolute_url(),
+        post.comments_open,
+        total,
+        post.comments_changed_at,
+        page.number,
+    )
+    return cached_fragment(
+        request,
+        "comments",
+        version,
+        lambda: _render_section(post, total, page, pagecache.CSRF_PLACEHOLDER, placeholders=True),
+    )
+
+
+def _render_section(
+    post, total: int, page, csrf_token, placeholders: bool, own=(), initial=None
+) -> SafeString:
+    """The section's markup; with `placeholders`, the form token is left for each visitor."""
+    per_page = settings.KIJI_COMMENTS_PER_PAGE
     start = (page.number - 1) * per_page
+    public = Comment.objects.public().filter(post=post).for_display()
     rows = list(public[start : start + per_page + 1])
     comments, following = rows[:per_page], rows[per_page:]
-    own = visitor.own_comment_ids(request)
     if own:
         waiting = Comment.objects.filter(
             pk__in=own, post=post, status__in=[Status.PENDING, Status.SPAM]
@@ -47,10 +79,10 @@ def comment_section(context, post) -> dict:
         comments = sorted([*comments, *mine], key=_place)
     form = None
     if post.comments_open:
-        form = CommentForm(post=post, initial=visitor.remembered_commenter(request))
-        if pagecache.is_rendering_for_the_cache(request):
+        form = CommentForm(post=post, initial=initial or {})
+        if placeholders:
             form.initial["form_token"] = form_token_placeholder(post.pk)
-    return {
+    section = {
         "post": post,
         "comments": comments,
         "comment_markup": render_each("comments/_comment.html", "comment", comments, _shows),
@@ -59,9 +91,9 @@ def comment_section(context, post) -> dict:
         "page_links": _page_links(post, page),
         "feed_url": reverse("comments:post-feed-atom", kwargs={"post_id": post.pk}),
         "form": form,
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
+        "csrf_token": csrf_token,
     }
+    return mark_safe(get_template("comments/_section.html").render(section))
 
 
 # Everything comments/_comment.html shows of a comment.

@@ -1,11 +1,12 @@
 from operator import attrgetter
 
 from django import template
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
-from blog.fragments import render_each
+from blog.fragments import cached_fragment, render_each
 from trackbacks import protocol
 from trackbacks.models import Trackback
 
@@ -39,15 +40,37 @@ def trackback_head(context, post) -> dict:
     }
 
 
-@register.inclusion_tag("trackbacks/_section.html", takes_context=True)
-def trackback_section(context, post) -> dict:
-    """The post's TrackBack URL and its approved pings (one query whatever their number)."""
+@register.simple_tag(takes_context=True)
+def trackback_section(context, post) -> SafeString:
+    """The post's TrackBack URL and its approved pings (one query whatever their number).
+
+    When the view read when the post's pings last changed
+    (`trackbacks_changed_at`), the rendered section is kept under that and
+    reused (blog/fragments.py): no query and no rendering until one changes.
+    """
     request = context["request"]
+    urls = _urls(request, post)
+    if not hasattr(post, "trackbacks_changed_at"):
+        return _render_section(post, urls)
+    version = (
+        post.pk,
+        post.title,
+        post.get_absolute_url(),
+        post.pings_open,
+        post.trackback_count,
+        post.trackbacks_changed_at,
+        *urls.values(),
+    )
+    return cached_fragment(request, "trackbacks", version, lambda: _render_section(post, urls))
+
+
+def _render_section(post, urls: dict) -> SafeString:
     pings = list(Trackback.objects.public().filter(post=post).for_display())
-    return {
+    section = {
         "post": post,
         "pings": pings,
         "ping_markup": render_each("trackbacks/_ping.html", "ping", pings, _shows),
         "open": post.pings_open,
-        **_urls(request, post),
+        **urls,
     }
+    return mark_safe(get_template("trackbacks/_section.html").render(section))
