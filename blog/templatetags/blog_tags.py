@@ -7,11 +7,13 @@ from django.core.signals import setting_changed
 from django.db.models import Count, Q
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from blog.fragments import markup_version
 from blog.models import Category, Post
 from blog.pagecache import remembered_for_this_generation
 from blog.views import month_counts
@@ -19,18 +21,26 @@ from blog.views import month_counts
 register = template.Library()
 
 
-@register.inclusion_tag("blog/_sidebar.html", takes_context=True)
-def blog_sidebar(context) -> dict:
-    """Categories and months with published posts, for the sidebar.
+@register.simple_tag(takes_context=True)
+def blog_sidebar(context) -> SafeString:
+    """The search form, and the categories and months with published posts.
 
     Every reader page shows the same lists, and only a change that makes
-    pages fresh can change them: they are computed (two queries) once per
-    page generation and shared by all pages and app processes.
+    pages fresh can change them: they are computed (two queries) and
+    rendered once per page generation and shared by all pages and app
+    processes. The search page, which puts the visitor's words in the form,
+    renders its own from the same lists.
     """
-    return {
-        **remembered_for_this_generation("sidebar", _sidebar_lists),
-        "query": context.get("query", ""),
-    }
+    template = get_template("blog/_sidebar.html")
+    query = context.get("query", "")
+
+    def render() -> str:
+        lists = remembered_for_this_generation("sidebar", _sidebar_lists)
+        return template.render({**lists, "query": query})
+
+    if query:
+        return mark_safe(render())
+    return mark_safe(remembered_for_this_generation(f"sidebar:{markup_version()}", render))
 
 
 def _sidebar_lists() -> dict:
