@@ -16,9 +16,9 @@
    the same page served by the same stack (the upper bound); then peak memory
    per worker and the median time of the admin's pending-comments list and of
    the search page. The popular post is measured warm (page cache), with a
-   cold page cache (the sidebar and each comment's markup still cached, as
-   after any change on the blog) and with nothing cached (a second gunicorn
-   with every cache off).
+   cold page cache (the sidebar and the post's comment and TrackBack sections
+   still cached, as after a change elsewhere on the blog) and with nothing
+   cached (a second gunicorn with every cache off).
 
 Everything runs on 127.0.0.1 and stops by itself. The table is also written
 to bench/results/latest.md.
@@ -320,8 +320,9 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
 def uncached_post_page(env: dict[str, str], seeded: dict, duration: int) -> Result:
     """The popular post rendered with every cache off: no page, sidebar or item markup kept.
 
-    The "cold cache" row bypasses the page cache only, as after any change on
-    the blog; this row is the first render on an empty cache, on every request.
+    The "cold cache" row bypasses the page cache only, as after a change
+    elsewhere on the blog; this row is the first render on an empty cache, on
+    every request.
     """
     port = free_port()
     server = start_gunicorn({**env, "PAGE_CACHE_SECONDS": "0", "ITEM_CACHE_SECONDS": "0"}, port)

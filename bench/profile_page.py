@@ -7,9 +7,9 @@ against a database seeded by bench/loadtest.py (run it with a PostgreSQL
 database, or with --keep for its SQLite file), with production settings and
 the cache at --cache-url. Every request carries a new query string, so the
 page cache never answers and the page is rendered each time, as in the
-benchmark's cold-page-cache row; add --nothing-cached to turn the sidebar
-and comment-markup caches off too. Prints the median time per request, then
-the inclusive time per request of each template, each inclusion tag, the
+benchmark's cold-page-cache row; add --nothing-cached to turn the sidebar,
+section and comment-markup caches off too. Prints the median time per request, then
+the inclusive time per request of each template, each template tag, the
 view and the queries (nested parts are counted in their parents too).
 """
 
@@ -113,6 +113,7 @@ def main() -> None:
     timed(base.Template, "render", lambda t: f"template {t.name}")
     timed(loader_tags.BlockNode, "render", lambda b: f"block {b.name}")
     timed(library.InclusionNode, "render", lambda n: f"inclusion tag {n.func.__name__}")
+    timed(library.SimpleNode, "render", lambda n: f"simple tag {n.func.__name__}")
     timed(utils.CursorWrapper, "_execute", lambda c: "queries (execute and fetch)")
     TIMES.clear()
     CALLS.clear()

@@ -330,15 +330,17 @@ _SHARED_CACHE = CACHES["default"]["BACKEND"] not in {
 # pages fresh at once whatever this is (see blog/pagecache.py).
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 0)
 # Each app process also keeps copies of the pages it served last, up to this
-# many KiB, so a hit fetches only the small shared generation (0: no copies).
+# many KiB, so a hit fetches only the small shared generation (0: no copies),
+# and as much again of the markup above.
 KIJI_PAGE_CACHE_LOCAL_KB = env.int("PAGE_CACHE_LOCAL_KB", default=32 * 1024)
 # Sessions in the shared cache and the database, so a Redis restart logs no one out.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",
     default=f"django.contrib.sessions.backends.{'cached_db' if _SHARED_CACHE else 'db'}",
 )
-# Seconds the markup of each comment and ping stays in the cache; it is kept
-# under a digest of what it shows, so an edit never shows stale (0: not kept).
+# Seconds the markup of each comment and ping, and of a post's comment and
+# TrackBack sections, stays in the cache; it is kept under a digest of what it
+# shows, so an edit never shows stale (0: not kept). See blog/fragments.py.
 # Off with DEBUG, where templates are edited while the server runs.
 KIJI_ITEM_CACHE_SECONDS = env.int("ITEM_CACHE_SECONDS", default=0 if DEBUG else 24 * 3600)
 # Approved comments per page of a post; a comment's permalink finds its page.

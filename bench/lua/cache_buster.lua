@@ -1,6 +1,6 @@
 -- Give every request its own query string: the page cache never answers it,
--- so each request renders the page (the cold-page-cache figure: as after any
--- change, the sidebar and each comment's markup still come from the cache).
+-- so each request renders the page (the cold-page-cache figure: as after a
+-- change elsewhere, the sidebar and the post's sections still come from the cache).
 local counter = 0
 
 function setup(thread)
