@@ -8,8 +8,10 @@ is enough.
 
 Redis only speeds the site up (sessions are `cached_db`, pages are rendered
 from the database), so when it cannot be reached (connection refused or
-reset, a timeout, Redis still loading its data) no request fails: each call
-answers as if the cache were empty and wrote nothing.
+reset, a timeout, Redis still loading its data) or refuses to work (out of
+memory under `maxmemory` with no eviction, unable to save to disk, a
+read-only replica) no request fails: each call answers as if the cache were
+empty and wrote nothing.
 
 * reads miss: `get` returns its default, `get_many` {}, `has_key` False;
 * writes are not done: `set` and `delete_many` do nothing, `set_many`
@@ -23,7 +25,7 @@ After a failure the server is left alone for `PAUSE_SECONDS`, so a Redis
 that does not answer at all costs one timeout now and then, not one per
 call. One warning per process is logged (`kiji.cache`) when an outage
 begins, one info when the server answers again. Any other error (a value
-that cannot be pickled, a command Redis refuses) is raised as usual.
+that cannot be pickled, a command Redis does not know) is raised as usual.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ from redis import exceptions as redis_errors
 logger = logging.getLogger("kiji.cache")
 
 UNREACHABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError)
+REFUSING = (redis_errors.OutOfMemoryError, redis_errors.ReadOnlyError)
+
+
+def is_unavailable(error: redis_errors.RedisError) -> bool:
+    """Whether `error` says the server can't be used for now, not that the call was wrong."""
+    # redis-py has no class of its own for MISCONF (RDB snapshots failing,
+    # so Redis refuses every write until they work again).
+    return isinstance(error, UNREACHABLE + REFUSING) or str(error).startswith("MISCONF")
+
+
 PAUSE_SECONDS = 5.0
 
 
@@ -75,7 +87,7 @@ class Outage:
             self._retry_at = time.monotonic() + PAUSE_SECONDS
         if began:
             logger.warning(
-                "Cache server unreachable, pages are rendered without it: %s: %s",
+                "Cache server unreachable or refusing, pages are rendered without it: %s: %s",
                 type(error).__name__,
                 error,
             )
@@ -102,7 +114,9 @@ def _fail_soft(when_unreachable: Callable):
                 return when_unreachable(*args, **kwargs)
             try:
                 result = method(self, *args, **kwargs)
-            except UNREACHABLE as error:
+            except redis_errors.RedisError as error:
+                if not is_unavailable(error):
+                    raise
                 self.outage.failed(error)
                 return when_unreachable(*args, **kwargs)
             self.outage.answered()

@@ -9,10 +9,13 @@ import time
 import pytest
 from django.core.cache import cache as shared_cache
 from django.core.management import CommandError, call_command
+from redis import exceptions as redis_errors
 
 import config.cache
 from blog import pagecache
+from comments.models import Comment
 from config.cache import RedisCache
+from tests.comments.helpers import send
 from tests.factories import make_post
 from tests.test_settings import run_manage
 from tests.test_shared_state import (
@@ -124,6 +127,75 @@ def test_a_silent_redis_costs_one_timeout_then_is_left_alone_for_a_while(caplog)
     assert "TimeoutError" in cache_warnings(caplog)[0]
 
 
+class RefusingRedis(threading.Thread):
+    """A Redis stand-in on 127.0.0.1 that reads as empty and answers every write with `refusal`.
+
+    As a real server does when out of memory under `maxmemory` with no
+    eviction, unable to save its snapshots (MISCONF), or a read-only replica.
+    """
+
+    READS = {b"GET": b"$-1\r\n", b"EXISTS": b":0\r\n", b"PING": b"+PONG\r\n"}
+
+    def __init__(self, refusal: str) -> None:
+        super().__init__(daemon=True)
+        self.refusal = f"-{refusal}\r\n".encode()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.start()
+
+    def run(self) -> None:
+        while True:
+            connection, _ = self.listener.accept()
+            threading.Thread(target=self.answer, args=(connection,), daemon=True).start()
+
+    def answer(self, connection: socket.socket) -> None:
+        stream = connection.makefile("rb")
+        with connection:
+            while header := stream.readline():
+                words = [
+                    stream.readline() and stream.readline().strip() for _ in range(int(header[1:]))
+                ]
+                name = words[0].upper()
+                if name == b"MGET":
+                    reply = b"*%d\r\n" % (len(words) - 1) + b"$-1\r\n" * (len(words) - 1)
+                elif name == b"CLIENT":
+                    reply = b"+OK\r\n"
+                else:
+                    reply = self.READS.get(name, self.refusal)
+                connection.sendall(reply)
+
+
+REFUSALS = [
+    "OOM command not allowed when used memory > 'maxmemory'.",
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+    "to disk.",
+    "READONLY You can't write against a read only replica.",
+]
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+def test_a_redis_refusing_writes_is_treated_as_unavailable(refusal, caplog, monkeypatch):
+    monkeypatch.setattr(config.cache, "PAUSE_SECONDS", 0)
+    server = RefusingRedis(refusal)
+    cache = RedisCache(f"redis://127.0.0.1:{server.port}/0", {})
+
+    with caplog.at_level(logging.WARNING, logger="kiji.cache"):
+        answers = [cache.get("k", "missed"), cache.set("k", 1), cache.set_many({"k": 1})]
+        answers += [cache.incr("k", 2), cache.get_many(["k", "l"])]
+
+    assert answers == ["missed", None, ["k"], 2, {}]
+    [warning] = cache_warnings(caplog)
+    assert refusal.split()[-1] in warning
+
+
+def test_other_redis_errors_still_raise():
+    server = RefusingRedis("ERR unknown command 'SET', with args beginning with:")
+    cache = RedisCache(f"redis://127.0.0.1:{server.port}/0", {})
+
+    with pytest.raises(redis_errors.ResponseError, match="unknown command"):
+        cache.set("k", 1)
+
+
 def test_an_outage_is_logged_when_it_begins_and_when_it_ends(caplog):
     outage = config.cache.Outage()
 
@@ -171,6 +243,27 @@ def owed(monkeypatch):
     """Restores the process's debt to nothing after the test."""
     monkeypatch.setattr(pagecache, "_owed_state", None)
     return monkeypatch
+
+
+@pytest.mark.django_db
+def test_pages_and_comments_work_while_redis_refuses_writes(client, settings, owed):
+    server = RefusingRedis(REFUSALS[0])
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{server.port}/0",
+        }
+    }
+    post = make_post("Still here")
+
+    page = client.get(post.get_absolute_url())
+    sent = send(client, post, text="Written while Redis is full.")
+
+    assert page.status_code == 200
+    assert sent.status_code == 302
+    assert Comment.objects.filter(text="Written while Redis is full.").exists()
+    # The new post's generation could not be stored: this process trusts none until it is.
+    assert pagecache.invalidation_owed()
 
 
 def page(client, url: str) -> str:
