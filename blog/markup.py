@@ -42,6 +42,11 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 _code_elements = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 _tags = re.compile(r"<[^>]*>")
 _space = re.compile(r"\s+")
+# Japanese and Chinese are written without spaces between words: where a tag
+# (a paragraph or line break) stood between two such characters, the text
+# runs on, as a Japanese reader would join the lines.
+_wide = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60"
+_space_between_wide = re.compile(f"(?<=[{_wide}]) (?=[{_wide}])")
 
 
 def render_body(source: str, body_format: str) -> str:
@@ -75,7 +80,8 @@ def render(source: str, body_format: str) -> tuple[str, str]:
 
 def plain_text(safe_html: str) -> str:
     """Text content of already sanitised HTML, whitespace folded (for search and excerpts)."""
-    return _space.sub(" ", html.unescape(_tags.sub(" ", safe_html))).strip()
+    text = _space.sub(" ", html.unescape(_tags.sub(" ", safe_html))).strip()
+    return _space_between_wide.sub("", text)
 
 
 def truncate_text(text: str, length: int) -> str:

@@ -138,6 +138,20 @@ def test_an_explicit_slug_is_kept_and_survives_edits():
     assert post.get_absolute_url().endswith("/my-own-slug/")
 
 
+@pytest.mark.parametrize(
+    ("body", "summary"),
+    [
+        ("京都に着いた。\n\n雨だった。", "京都に着いた。雨だった。"),
+        ("一行目<br>二行目", "一行目二行目"),
+        ("Kyoto.\n\nIt rained.", "Kyoto. It rained."),
+        ("京都 Kyoto\n\n雨", "京都 Kyoto 雨"),
+        ("「京都」\n\n『雨』", "「京都」『雨』"),
+    ],
+)
+def test_summary_joins_japanese_paragraphs_without_a_space(body, summary):
+    assert make_post(body=body).summary == summary
+
+
 def test_summary_is_the_excerpt_or_the_start_of_the_body():
     with_excerpt = make_post(excerpt="Hand-written excerpt.", body="Body text.")
     without = make_post(body="word " * 100)
@@ -209,3 +223,29 @@ def test_script_and_style_elements_leave_no_text_behind():
     assert "color:red" not in post.body_html
     assert "Before" in post.body_html and "After" in post.body_html
     assert "&lt;script&gt;kept as code&lt;/script&gt;" in post.body_html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_joins_the_text_of_posts_stored_before():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("blog", "0004_post_search_trigram_indexes")])
+    old_post = executor.loader.project_state(("blog", "0004_post_search_trigram_indexes")).apps
+    Post = old_post.get_model("blog", "Post")
+    User = old_post.get_model("auth", "User")
+    post = Post.objects.create(
+        title="古い記事",
+        slug="old",
+        author=User.objects.create(username="old-author"),
+        body="京都に着いた。\n\n雨だった。",
+        body_html="<p>京都に着いた。</p>\n<p>雨だった。</p>",
+        body_text="京都に着いた。 雨だった。",
+        published_at=timezone.now(),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Post.objects.get(pk=post.pk).body_text == "京都に着いた。雨だった。"
