@@ -75,7 +75,12 @@ def register_version(name: str, approved_items: Callable[[], QuerySet]) -> None:
     Every save of an item must set its `updated_at` (a `ModeratedItem` does).
     Then the pair (count, newest `updated_at`) changes whenever the items
     readers see change: an approval or an edit sets a newer time, and between
-    them items can only leave, which lowers the count.
+    them items can only leave, which lowers the count. The times come from
+    the app servers' clocks when the change is saved: two changes to one
+    post's items, committed in the opposite order of their times (overlapping
+    transactions, or clocks apart by more than the time between them), can
+    leave the first unseen on that post until its next change or until the
+    kept section expires (`KIJI_ITEM_CACHE_SECONDS`).
     """
     _version_builders[name] = approved_items
 
