@@ -1,4 +1,4 @@
-"""How the discussion apps (comments, trackbacks) plug their counts into posts.
+"""How the discussion apps (comments, trackbacks) plug into posts.
 
 `blog` imports nothing from the apps that depend on it. Instead, each of them
 registers, in its `AppConfig.ready()`, a function that builds a subquery
@@ -8,10 +8,9 @@ may see are annotated (a staff preview shows what readers will see once the
 post is published), so approved items are exactly the public ones; checking
 the post again in each subquery would only make the query slower to build.
 
-Each app also registers when its approved items on a post last changed
-(`register_version`); with the count, that tells a post page whether the
-markup it keeps of the discussion (blog/fragments.py) is still right, in the
-same query as the post.
+Each app also calls `changed(post_id)` in the transaction of every change to
+the items readers see on a post. That raises the post's `discussion_revision`,
+under which the post page keeps its rendered discussion (blog/fragments.py).
 
 The app that pages the discussion on a post page (comments) also registers
 which page a `?page=` value shows, so the post page can send every other
@@ -23,10 +22,9 @@ from typing import Any
 
 from django.db.models import (
     Count,
-    DateTimeField,
     Expression,
+    F,
     IntegerField,
-    Max,
     OuterRef,
     QuerySet,
     Subquery,
@@ -36,7 +34,6 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 _count_builders: dict[str, Callable[[], QuerySet]] = {}
-_version_builders: dict[str, Callable[[], QuerySet]] = {}
 _page_shown: Callable[[Any, str | None], int] | None = None
 
 
@@ -50,46 +47,35 @@ def register_count(name: str, approved_items: Callable[[], QuerySet]) -> None:
 
 
 def count_annotations() -> dict[str, Expression]:
-    return {
-        name: Coalesce(_per_post(items, Count("pk"), IntegerField()), Value(0))
-        for name, items in _count_builders.items()
-    }
+    annotations = {}
+    for name, approved_items in _count_builders.items():
+        counted = (
+            approved_items()
+            .filter(post=OuterRef("pk"))
+            .order_by()
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    return annotations
 
 
-def _per_post(approved_items: Callable[[], QuerySet], aggregate, output_field) -> Subquery:
-    """`aggregate` over the approved items of the annotated post (`OuterRef("pk")`)."""
-    per_post = (
-        approved_items()
-        .filter(post=OuterRef("pk"))
-        .order_by()
-        .values("post")
-        .annotate(value=aggregate)
-        .values("value")
-    )
-    return Subquery(per_post, output_field=output_field)
+def changed(*post_ids: int) -> None:
+    """Items readers see on these posts were approved, edited, withdrawn or deleted.
 
-
-def register_version(name: str, approved_items: Callable[[], QuerySet]) -> None:
-    """Register `name` as the newest `updated_at` of the approved items on a post.
-
-    Every save of an item must set its `updated_at` (a `ModeratedItem` does).
-    Then the pair (count, newest `updated_at`) changes whenever the items
-    readers see change: an approval or an edit sets a newer time, and between
-    them items can only leave, which lowers the count. The times come from
-    the app servers' clocks when the change is saved: two changes to one
-    post's items, committed in the opposite order of their times (overlapping
-    transactions, or clocks apart by more than the time between them), can
-    leave the first unseen on that post until its next change or until the
-    kept section expires (`KIJI_ITEM_CACHE_SECONDS`).
+    Call it inside the transaction that makes the change. The update holds
+    the post's row until the transaction ends, so revisions follow the order
+    in which changes commit: a page that read revision N then reads the items
+    as they were when N committed, or later. Kept markup is never filed under
+    a revision older than what it shows.
     """
-    _version_builders[name] = approved_items
+    from blog.models import Post
 
-
-def version_annotations() -> dict[str, Expression]:
-    return {
-        name: _per_post(items, Max("updated_at"), DateTimeField())
-        for name, items in _version_builders.items()
-    }
+    if post_ids:
+        Post.objects.filter(pk__in=post_ids).update(
+            discussion_revision=F("discussion_revision") + 1
+        )
 
 
 def register_pages(page_shown: Callable[[Any, str | None], int]) -> None:

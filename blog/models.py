@@ -162,6 +162,10 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Raised in the transaction of every change to the comments or pings readers
+    # see on the post (`blog.discussion.changed`); the kept markup of its
+    # discussion is filed under it (blog/fragments.py).
+    discussion_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -182,6 +186,16 @@ class Post(models.Model):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
         self.body_html, self.body_text = markup.render(self.body, self.body_format)
+        if not (self._state.adding or args or kwargs.get("force_insert")) and (
+            kwargs.get("update_fields") is None
+        ):
+            # Only `discussion.changed()` writes the revision: saving a post
+            # loaded before a comment was approved must not put back its old one.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "discussion_revision"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

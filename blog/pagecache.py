@@ -34,7 +34,8 @@ Who calls `invalidate_pages()`:
 * blog itself (`blog/signals.py`): saving or deleting a post, category, tag
   or user (author names), changing a post's tags, and the admin's bulk
   publish / unpublish;
-* `comments.moderation.moderate()` whenever an item's status changes, and,
+* `comments.moderation.moderate()` whenever an item is approved or
+  withdrawn, and,
   for every model registered with `comments.moderation.register()`, saving
   or deleting an approved item (a new comment approved at once, an approved
   comment edited or deleted). TrackBacks registered there are covered by the

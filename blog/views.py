@@ -48,7 +48,7 @@ class PostDetailView(DetailView):
         return (
             posts.select_related("author", "category")
             .prefetch_related("tags")
-            .annotate(**discussion.count_annotations(), **discussion.version_annotations())
+            .annotate(**discussion.count_annotations())
         )
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

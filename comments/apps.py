@@ -16,7 +16,6 @@ class CommentsConfig(AppConfig):
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
         discussion.register_count("comment_count", Comment.objects.approved)
-        discussion.register_version("comments_changed_at", Comment.objects.approved)
         discussion.register_pages(paging.page_shown)
         moderation.register(
             Comment,

@@ -32,9 +32,10 @@ An app registers its model once, in `AppConfig.ready()`::
 
 Registration makes the model's pending items count on the admin index and
 lets `comments.notify` build and honour signed approve / spam links for it.
-It also keeps cached pages fresh (`blog.pagecache.invalidate_pages()`):
-`moderate()` invalidates on every status change, and saving or deleting an
-approved item (approved on arrival, edited, deleted) invalidates too.
+It also keeps cached pages fresh (`blog.pagecache.invalidate_pages()`) and
+raises the post's discussion revision (`blog.discussion.changed()`):
+`moderate()` does both when an item is approved or withdrawn, and so does
+saving or deleting an approved item (approved on arrival, edited, deleted).
 """
 
 from __future__ import annotations
@@ -97,21 +98,10 @@ class ModeratedItem(models.Model):
         related_name="+",
     )
 
-    # Every save sets it, so the newest `updated_at` of a post's public items,
-    # with their count, tells whether what a page shows of them has changed
-    # (see `blog.discussion.register_version`).
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
     objects = ModeratedQuerySet.as_manager()
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "updated_at"}
-        super().save(*args, **kwargs)
 
     def is_public(self) -> bool:
         """Return True if readers may see the item (the rule of `public()` for one item)."""
@@ -159,9 +149,15 @@ def register(
 def _shown_item_changed(sender, instance: ModeratedItem, **kwargs) -> None:
     """An approved item was stored, edited or deleted: pages showing it must change."""
     if instance.status == Status.APPROVED:
-        from blog.pagecache import invalidate_pages
+        _readers_see_a_change(instance)
 
-        invalidate_pages()
+
+def _readers_see_a_change(item: ModeratedItem) -> None:
+    from blog import discussion
+    from blog.pagecache import invalidate_pages
+
+    discussion.changed(item.post_id)
+    invalidate_pages()
 
 
 def registration(model_or_label: type[models.Model] | str) -> Registration | None:
@@ -191,10 +187,8 @@ def moderate(item: ModeratedItem, *, status: str, by=None, reason: str = "") -> 
         reason or _("%(status)s by %(who)s") % {"status": status.label, "who": who}
     )[:255]
     item.save(update_fields=["status", "status_reason", "moderated_at", "moderated_by"])
-    if previous != status:
-        from blog.pagecache import invalidate_pages
-
-        invalidate_pages()
+    if previous != status and Status.APPROVED in {previous, status}:
+        _readers_see_a_change(item)
     entry = registration(type(item))
     if entry and entry.on_status_change and previous != status:
         entry.on_status_change(item, previous)

@@ -17,5 +17,4 @@ class TrackbacksConfig(AppConfig):
 
         post_save.connect(signals.post_saved, sender=Post, dispatch_uid="trackbacks_post_saved")
         discussion.register_count("trackback_count", Trackback.objects.approved)
-        discussion.register_version("trackbacks_changed_at", Trackback.objects.approved)
         moderation.register(Trackback, email_template="trackbacks/email/new_trackback.txt")

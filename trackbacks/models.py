@@ -124,6 +124,7 @@ class Trackback(ModeratedItem):
         _("verification"), max_length=12, choices=Verification.choices, default="waiting"
     )
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TrackbackQuerySet.as_manager()
 

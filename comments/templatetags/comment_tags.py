@@ -26,17 +26,16 @@ def comment_section(context, post) -> SafeString:
     annotated it), and one more only for a visitor whose session holds
     comments they sent; each of those shows on the page its place falls on.
 
-    For everyone else the section is the same, so when the view also read
-    when the post's comments last changed (`comments_changed_at`), the
-    rendered section is kept under that and reused (blog/fragments.py):
-    no query for the comments and no rendering until one changes.
+    For everyone else the section is the same: it is kept under the post's
+    `discussion_revision` and reused (blog/fragments.py), with no query for
+    the comments and no rendering, until a change to them raises it.
     """
     request = context["request"]
     total = paging.approved_total(post)
     page = paging.thread_page(total, request.GET.get("page"))
     own = visitor.own_comment_ids(request)
     remembered = visitor.remembered_commenter(request)
-    if own or remembered or not hasattr(post, "comments_changed_at"):
+    if own or remembered:
         placeholders = pagecache.is_rendering_for_the_cache(request)
         csrf_token = context.get("csrf_token")
         return _render_section(post, total, page, csrf_token, placeholders, own, remembered)
@@ -45,7 +44,7 @@ def comment_section(context, post) -> SafeString:
         post.get_absolute_url(),
         post.comments_open,
         total,
-        post.comments_changed_at,
+        post.discussion_revision,
         page.number,
     )
     return cached_fragment(

@@ -12,6 +12,7 @@ from django.template import loader
 from django.test import Client
 from django.utils import timezone
 
+from blog.models import Post
 from blog.pagecache import CSRF_PLACEHOLDER
 from comments import visitor
 from comments.forms import form_age
@@ -131,14 +132,36 @@ def test_a_comment_approved_again_after_a_rejection_shows_again(client, post):
     assert "Held back, then approved." in page(Client(), post)
 
 
-def test_moderating_sets_updated_at(post):
-    comment = Comment.objects.get(author_name="Aiko")
-    before = comment.updated_at
+def test_only_changes_readers_see_raise_the_revision(post):
+    def revision() -> int:
+        return Post.objects.values_list("discussion_revision", flat=True).get(pk=post.pk)
 
-    moderate(comment, status=Status.REJECTED)
+    seen = [revision()]
+    waiting = make_comment(post, status=Status.PENDING)
+    seen.append(revision())
+    moderate(waiting, status=Status.SPAM)
+    seen.append(revision())
+    moderate(waiting, status=Status.APPROVED)
+    seen.append(revision())
+    waiting.delete()
+    seen.append(revision())
 
-    comment.refresh_from_db()
-    assert comment.updated_at > before
+    assert seen[0] == seen[1] == seen[2] < seen[3] < seen[4]
+
+
+def test_saving_a_post_loaded_earlier_keeps_the_newer_revision(client, post):
+    page(client, post)
+    stale = Post.objects.get(pk=post.pk)
+    edited = Comment.objects.get(author_name="Aiko")
+    edited.text = "Edited after the post was loaded."
+    edited.save()
+
+    stale.title = "Retitled"
+    stale.save()
+
+    html = page(Client(), post)
+    assert "Edited after the post was loaded." in html
+    assert "Retitled" in html
 
 
 @pytest.mark.parametrize("change", ["approved", "deleted", "edited", "unapproved"])

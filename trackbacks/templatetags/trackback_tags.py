@@ -44,21 +44,18 @@ def trackback_head(context, post) -> dict:
 def trackback_section(context, post) -> SafeString:
     """The post's TrackBack URL and its approved pings (one query whatever their number).
 
-    When the view read when the post's pings last changed
-    (`trackbacks_changed_at`), the rendered section is kept under that and
-    reused (blog/fragments.py): no query and no rendering until one changes.
+    The section is kept under the post's `discussion_revision` and reused
+    (blog/fragments.py), with no query and no rendering, until a change to
+    the pings raises it.
     """
     request = context["request"]
     urls = _urls(request, post)
-    if not hasattr(post, "trackbacks_changed_at"):
-        return _render_section(post, urls)
     version = (
         post.pk,
         post.title,
         post.get_absolute_url(),
         post.pings_open,
-        post.trackback_count,
-        post.trackbacks_changed_at,
+        post.discussion_revision,
         *urls.values(),
     )
     return cached_fragment(request, "trackbacks", version, lambda: _render_section(post, urls))
