@@ -24,7 +24,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import markup
+from blog.discussion import changed as discussion_changed
 from blog.models import Category, Post, Tag
+from blog.pagecache import invalidate_pages
+from comments.moderation import Status
 from porting import discussion
 from porting.middleware import could_be_old_path
 from porting.models import ImportedEntry, OldPath
@@ -290,6 +293,14 @@ class Importer:
         for writer, rows, finish in pending:
             finish()
             writer.model.objects.bulk_create(rows, batch_size=500)
+        # bulk_create sends no signals: say what readers will see changed.
+        existing = {post.pk for _, post, is_new in resolved if not is_new}
+        shown = {
+            row.post_id for _, rows, _ in pending for row in rows if row.status == Status.APPROVED
+        }
+        discussion_changed(*(existing & shown))
+        if new or shown:
+            invalidate_pages()
         return part
 
     def _insert_posts(self, new: list[tuple[Entry, Post, str]], part: ImportReport) -> None:

@@ -185,3 +185,21 @@ def test_clean_url(given, kept):
     from porting.discussion import clean_url
 
     assert clean_url(given) == kept
+
+
+def test_an_import_shows_at_once_on_pages_already_cached(client, yamada, tmp_path):
+    import_file(FIXTURES / "spec-example.txt")
+    post = Post.objects.get()
+    before = client.get(post.get_absolute_url()).content.decode()
+    assert "遅いコメント" not in before
+    path = tmp_path / "more.txt"
+    path.write_text(
+        "NO ENTRY: 1\nDATE: 09/02/2004 10:05:00 AM\n-----\n"
+        "COMMENT:\nAUTHOR: 遅れて\nDATE: 10/01/2004 09:00:00 AM\n遅いコメント\n-----\n--------\n",
+        encoding="utf-8",
+    )
+
+    import_file(path)
+
+    after = client.get(post.get_absolute_url()).content.decode()
+    assert "遅いコメント" in after
