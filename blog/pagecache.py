@@ -153,13 +153,17 @@ def with_visitor_values(markup: str, request: HttpRequest) -> str:
     """
     if is_rendering_for_the_cache(request):
         return markup
-    content = markup.encode()
+    return _filled(markup.encode(), request).decode()
+
+
+def _filled(content: bytes, request: HttpRequest) -> bytes:
+    """`content` with the visitor's CSRF token and every registered fresh value in place."""
     placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder in content:
         content = content.replace(placeholder, get_token(request).encode())
     for marker, pattern, make in _fresh_values:
         content = _replace_from_marker(content, marker, pattern, make)
-    return content.decode()
+    return content
 
 
 def invalidate_pages() -> None:
@@ -490,15 +494,11 @@ class PageCacheMiddleware:
         """
         if response.streaming:
             return response
-        content = stored = response.content
-        placeholder = CSRF_PLACEHOLDER.encode()
-        needs_token = placeholder in content
-        if needs_token:
-            if "CSRF_COOKIE" not in request.META:
-                self.csrf.process_request(request)
-            content = content.replace(placeholder, get_token(request).encode())
-        for marker, pattern, make in _fresh_values:
-            content = _replace_from_marker(content, marker, pattern, make)
+        stored = response.content
+        needs_token = CSRF_PLACEHOLDER.encode() in stored
+        if needs_token and "CSRF_COOKIE" not in request.META:
+            self.csrf.process_request(request)
+        content = _filled(stored, request)
         if content is stored:
             return response
         response.content = content
