@@ -1,7 +1,6 @@
 """With Redis down, the site runs on the database alone and pages stay exact afterwards."""
 
 import logging
-import re
 import socket
 import threading
 import time
@@ -20,8 +19,8 @@ from tests.factories import make_post
 from tests.test_settings import run_manage
 from tests.test_shared_state import (
     Browser,
+    comment_form,
     free_port,
-    hidden,
     log_in,
     migrate_and_seed,
     server_env,
@@ -348,17 +347,10 @@ def test_the_whole_site_works_with_redis_down(tmp_path):
         assert reader.request(server + "/")[0] == 200
         status, _, post_page = reader.request(server + post_url)
         assert status == 200
-        form = {
-            "csrfmiddlewaretoken": hidden(post_page, "csrfmiddlewaretoken"),
-            "form_token": hidden(post_page, "form_token"),
-            "name": "Reader",
-            "email": "reader@example.com",
-            "homepage": "",
-        }
-        post_id = re.search(r'action="/comments/post/(\d+)/"', post_page).group(1)
+        action, form = comment_form(post_page, "Reader", "reader@example.com")
         # Over the limit of one a minute: with no counters, flood control lets them in.
         statuses = [
-            reader.request(f"{server}/comments/post/{post_id}/", {**form, "text": text})[0]
+            reader.request(server + action, {**form, "text": text})[0]
             for text in ("Sent while Redis was down", "And another one")
         ]
         assert statuses == [302, 302]

@@ -182,6 +182,19 @@ def hidden(page: str, name: str) -> str:
     return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
 
 
+def comment_form(page: str, name: str, email: str) -> tuple[str, dict[str, str]]:
+    """The submit address of a post page's comment form and its fields, text left out."""
+    post_id = re.search(r'action="/comments/post/(\d+)/"', page).group(1)
+    fields = {
+        "csrfmiddlewaretoken": hidden(page, "csrfmiddlewaretoken"),
+        "form_token": hidden(page, "form_token"),
+        "name": name,
+        "email": email,
+        "homepage": "",
+    }
+    return f"/comments/post/{post_id}/", fields
+
+
 def log_in(browser: Browser, server: str) -> None:
     _, _, page = browser.request(server + "/admin/login/")
     status, _, _ = browser.request(
@@ -212,17 +225,10 @@ def test_a_session_started_on_one_server_is_known_to_the_other(blog):
 def test_flood_control_counts_attempts_on_both_servers_together(blog):
     reader = Browser()
     _, _, page = reader.request(blog.servers[0] + blog.post_url)
-    form = {
-        "csrfmiddlewaretoken": hidden(page, "csrfmiddlewaretoken"),
-        "form_token": hidden(page, "form_token"),
-        "name": "Quick",
-        "email": "quick@example.com",
-        "homepage": "",
-    }
-    post_id = re.search(r'action="/comments/post/(\d+)/"', page).group(1)
+    action, form = comment_form(page, "Quick", "quick@example.com")
 
     statuses = [
-        reader.request(f"{server}/comments/post/{post_id}/", {**form, "text": f"Try {n}"})[0]
+        reader.request(server + action, {**form, "text": f"Try {n}"})[0]
         for n, server in enumerate(blog.servers * 2)
     ]
 
