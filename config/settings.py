@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "legacy_japanese",
     "blog",
     "comments",
     "trackbacks",

@@ -12,10 +12,11 @@ from porting.importer import check_old_permalink
 from porting.models import ImportJob
 
 ENCODINGS = [
-    ("auto", _("Detect (UTF-8, EUC-JP or Shift_JIS)")),
+    ("auto", _("Detect (UTF-8, EUC-JP, Shift_JIS or ISO-2022-JP)")),
     ("utf-8", "UTF-8"),
-    ("euc-jp", "EUC-JP"),
-    ("shift_jis", "Shift_JIS"),
+    ("euc-jp", _("EUC-JP (any variant: plain, Windows, eucJP-ms, JIS X 0213)")),
+    ("shift_jis", "Shift_JIS (CP932)"),
+    ("iso-2022-jp", _("ISO-2022-JP (any variant)")),
 ]
 
 

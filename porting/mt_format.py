@@ -22,7 +22,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
+
+from legacy_japanese import decoding
 
 ENTRY_SEPARATOR = "--------"
 SECTION_SEPARATOR = "-----"
@@ -38,9 +40,6 @@ STATUSES = {
     "junk": "draft",
     "spam": "draft",
 }
-# Legacy Japanese encodings tried when a file is not UTF-8.
-LEGACY_ENCODINGS = ("euc-jp", "cp932")
-ENCODING_ALIASES = {"shift_jis": "cp932", "sjis": "cp932", "shift-jis": "cp932"}
 
 _meta_line = re.compile(r"\s*:\s*")
 _mt_date = re.compile(
@@ -198,28 +197,34 @@ def _flag(entry: Entry, key: str, value: str, default: bool) -> bool:
     return default
 
 
-def split_lines(stream: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    r"""Lines of a binary stream, without their ending; `\r\n`, `\r` and `\n` all end a line."""
-    pending = b""
+def split_lines(stream: BinaryIO, chunk_size: int = 1 << 16) -> Iterator[tuple[int, bytes]]:
+    r"""(byte offset, line) for each line of a binary stream; `\r\n`, `\r` and `\n` all end one."""
+    ending = re.compile(rb"\r\n|\r|\n")
+    pending, offset = b"", 0
     while chunk := stream.read(chunk_size):
-        if pending.endswith(b"\r"):
-            chunk = pending + chunk
-            pending = b""
-        else:
-            chunk = pending + chunk
-        if chunk.endswith(b"\r"):
-            chunk, pending = chunk[:-1], b"\r"
-        else:
-            pending = b""
-        lines = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-        pending = lines.pop() + pending
-        yield from lines
+        data = pending + chunk
+        position = 0
+        for match in ending.finditer(data):
+            if match.group() == b"\r" and match.end() == len(data):
+                break  # a CR at the end of a chunk may be half of a CRLF
+            yield offset + position, data[position : match.start()]
+            position = match.end()
+        offset += position
+        pending = data[position:]
     if pending:
-        yield pending.rstrip(b"\r")
+        yield offset, pending.rstrip(b"\r")
 
 
-def records(stream: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
-    """Raw entries: (first line number, lines), split on lines of eight dashes.
+class RawRecord(NamedTuple):
+    """One entry's undecoded lines, its first line's number and each line's byte offset."""
+
+    line: int
+    lines: list[bytes]
+    offsets: list[int]
+
+
+def records(stream: BinaryIO) -> Iterator[RawRecord]:
+    """Raw entries, split on lines of eight dashes.
 
     A line of eight dashes ends an entry only when the next non-blank line
     starts a metadata block (`KEY: value` with an upper-case key) or the file
@@ -228,103 +233,62 @@ def records(stream: BinaryIO) -> Iterator[tuple[int, list[bytes]]]:
     """
     separator = ENTRY_SEPARATOR.encode()
     lines: list[bytes] = []
-    held: list[bytes] = []  # a separator line and blank lines after it, not yet judged
+    offsets: list[int] = []
+    held: list[tuple[int, bytes]] = []  # a separator line and blank lines after it, not yet judged
     start = 1
-    for number, line in enumerate(split_lines(stream), start=1):
+    for number, (offset, line) in enumerate(split_lines(stream), start=1):
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[len(codecs.BOM_UTF8) :]
+            offset += len(codecs.BOM_UTF8)
         if held:
             if not line.strip() or line.rstrip() == separator:
-                held.append(line)
+                held.append((offset, line))
                 continue
             if _meta_start.match(line):
                 if any(part.strip() for part in lines):
-                    yield start, lines
-                lines, start = [], number
+                    yield RawRecord(start, lines, offsets)
+                lines, offsets, start = [], [], number
             else:
-                lines.extend(held)
+                offsets.extend(o for o, _held in held)
+                lines.extend(held_line for _o, held_line in held)
             held = []
         if line.rstrip() == separator:
-            held = [line]
+            held = [(offset, line)]
         elif lines or line.strip():
             if not lines:
                 start = number
             lines.append(line)
+            offsets.append(offset)
     if any(part.strip() for part in lines):
-        yield start, lines
+        yield RawRecord(start, lines, offsets)
 
 
 def count_entries(stream: BinaryIO) -> int:
     return sum(1 for _ in records(stream))
 
 
-def _score_japanese(text: str) -> float:
-    """Share of characters that are kana, common kanji or ASCII: high for a right guess."""
-    if not text:
-        return 0.0
-    good = sum(
-        1
-        for ch in text
-        if ch < "\x80"
-        or "\u3040" <= ch <= "\u30ff"
-        or "\u4e00" <= ch <= "\u9fff"
-        or ch in "、。「」"
-    )
-    return good / len(text)
+def choose_encoding(stream: BinaryIO, encoding: str = "auto") -> str:
+    """The codec to read a whole export with: guessed, or the best of a named family.
 
-
-def detect_encoding(stream: BinaryIO, chunk_size: int = 1 << 16) -> str:
-    """Guess the encoding of a whole export: UTF-8, EUC-JP, Shift_JIS (CP932) or ISO-2022-JP.
-
-    UTF-8 wins when it decodes the file, or all but a few stray bytes of it
-    (those entries are then reported one by one). Otherwise EUC-JP and
-    Shift_JIS decode the whole stream; those that fail drop out, and when
-    both succeed the one that yields more Japanese text wins. Reads the
-    stream to its end.
+    `euc-jp` stands for every EUC-JP that Japanese software wrote (see
+    `legacy_japanese.decoding`), so a forced name still reads Windows text.
+    Reads a seekable stream to its end and back.
     """
-    utf8 = codecs.getincrementaldecoder("utf-8")("replace")
-    legacy = {name: codecs.getincrementaldecoder(name)("strict") for name in LEGACY_ENCODINGS}
-    samples: dict[str, list[str]] = {name: [] for name in LEGACY_ENCODINGS}
-    non_ascii = bad = sampled = 0
-    escapes = False
-    while chunk := stream.read(chunk_size):
-        text = utf8.decode(chunk)
-        if not text.isascii():
-            non_ascii += len(text) - len(text.encode("ascii", "ignore"))
-            bad += text.count("\ufffd")
-        escapes = escapes or b"\x1b$B" in chunk or b"\x1b$@" in chunk
-        for name in list(legacy):
-            try:
-                decoded = legacy[name].decode(chunk)
-            except UnicodeDecodeError:
-                del legacy[name]
-                continue
-            if sampled < (1 << 20) and not decoded.isascii():
-                samples[name].append(decoded)
-        sampled += len(chunk)
-    bad += utf8.decode(b"", final=True).count("\ufffd")
-    if escapes and not non_ascii:
-        return "iso2022_jp"
-    if bad <= max(2, non_ascii // 100):
-        return "utf-8"
-    for name in list(legacy):
+    if encoding == "auto":
+        candidates = decoding.DETECTION_ORDER
+    else:
         try:
-            legacy[name].decode(b"", final=True)
-        except UnicodeDecodeError:
-            del legacy[name]
-    if not legacy:
-        # Undecodable in every guess: UTF-8 lets the bad entries be reported one by one.
-        return "utf-8"
-    return max(legacy, key=lambda name: _score_japanese("".join(samples[name])))
-
-
-def normalise_encoding(name: str) -> str:
-    """Map a user's encoding name (`shift_jis`, `EUC-JP`...) to a Python codec."""
-    name = ENCODING_ALIASES.get(name.strip().lower(), name.strip())
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise ExportError(f"unknown encoding {name!r}") from None
+            candidates = decoding.charset_candidates(encoding)
+        except decoding.RefusedCharsetError:
+            raise ExportError("UTF-7 files are not supported; convert to UTF-8 first") from None
+        if not candidates:
+            raise ExportError(f"unknown encoding {encoding!r}")
+        if len(candidates) == 1:
+            return candidates[0]
+    start = stream.tell()
+    guess = decoding.guess_file_encoding(stream, candidates)
+    stream.seek(start)
+    return guess.encoding
 
 
 def _title_from_body(body: str) -> str:
@@ -513,27 +477,20 @@ def parse_record(line: int, lines: list[str]) -> Entry:
 def read_entries(stream: BinaryIO, encoding: str = "auto") -> Iterator[Entry | EntryError]:
     """Entries of an MT export, one at a time; unreadable ones come as EntryError.
 
-    `encoding` is a codec name or "auto". Guessing reads the stream once
-    before parsing, so it must be seekable.
+    `encoding` is an encoding name or "auto". Guessing (also among the
+    members of a named family such as EUC-JP) reads the stream once before
+    parsing, so it must be seekable.
     """
-    if encoding == "auto":
-        start = stream.tell()
-        encoding = detect_encoding(stream)
-        stream.seek(start)
-    else:
-        encoding = normalise_encoding(encoding)
+    encoding = choose_encoding(stream, encoding)
     if encoding.replace("_", "-").startswith(("utf-16", "utf-32")):
         raise ExportError("UTF-16 and UTF-32 files are not supported; convert to UTF-8 first")
-    for line, raw_lines in records(stream):
+    for line, raw_lines, offsets in records(stream):
         try:
             # NUL has no meaning in an export and PostgreSQL refuses it in text.
             lines = [raw.decode(encoding).replace("\x00", "") for raw in raw_lines]
-        except UnicodeDecodeError as exc:
-            bad_line = next(
-                line + offset for offset, raw in enumerate(raw_lines) if not _decodes(raw, encoding)
-            )
+        except UnicodeDecodeError:
             guess = _title_guess([raw.decode(encoding, "replace") for raw in raw_lines])
-            yield EntryError(line, guess, f"line {bad_line} is not valid {encoding}: {exc.reason}")
+            yield EntryError(line, guess, _undecodable(line, raw_lines, offsets, encoding))
             continue
         try:
             yield parse_record(line, lines)
@@ -541,12 +498,40 @@ def read_entries(stream: BinaryIO, encoding: str = "auto") -> Iterator[Entry | E
             yield EntryError(line, _title_guess(lines), str(exc))
 
 
-def _decodes(raw: bytes, encoding: str) -> bool:
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _undecodable(line: int, raw_lines: list[bytes], offsets: list[int], encoding: str) -> str:
+    """Where an entry stops being `encoding`, and which `--encoding` would read it."""
+    index, position = next(
+        (index, position)
+        for index, raw in enumerate(raw_lines)
+        if (position := decoding.first_undecodable(raw, encoding)) is not None
+    )
+    raw = raw_lines[index]
+    offset = offsets[index] + position
+    message = (
+        f"line {line + index} is not valid {decoding.label(encoding)} at byte {offset} "
+        f"(bytes {raw[position : position + 4].hex(' ').upper()})"
+    )
+    readers = [
+        name for name in decoding.encodings_that_read(b"\n".join(raw_lines)) if name != encoding
+    ]
+    if readers:
+        option = ENCODING_OPTIONS.get(readers[0], readers[0])
+        return f"{message}; it reads as {decoding.label(readers[0])}: try --encoding {option}"
+    return f"{message}; no encoding Kiji knows reads this entry, so the file may be damaged here"
+
+
+# What `--encoding` calls each codec.
+ENCODING_OPTIONS = {
+    "utf-8": "utf-8",
+    "euc_jp": "euc-jp",
+    "cp51932": "cp51932",
+    "eucjp_ms": "eucjp-ms",
+    "euc_jis_2004": "euc-jis-2004",
+    "cp932": "shift_jis",
+    "shift_jis_2004": "shift_jis-2004",
+    "iso2022_jp_ext": "iso-2022-jp",
+    "iso2022_jp_ms": "cp50221",
+}
 
 
 # Writing ----------------------------------------------------------------------

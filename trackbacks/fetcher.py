@@ -32,6 +32,8 @@ from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
+from legacy_japanese.decoding import Decoded, read_document
+
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -68,11 +70,12 @@ class FetchResponse:
     def header_values(self, name: str) -> list[str]:
         return self.headers.get_all(name) or []
 
-    def text(self) -> str:
-        """The body decoded by its declared charset, or a `<meta charset>`, or UTF-8."""
-        from trackbacks.encoding import decode_document
+    def document(self) -> Decoded:
+        """The body decoded by its declared charset, or a `<meta charset>`, or detection."""
+        return read_document(self.body, self.charset)
 
-        return decode_document(self.body, self.charset)
+    def text(self) -> str:
+        return self.document().fields["body"]
 
 
 def user_agent() -> str:

@@ -120,6 +120,22 @@ class Trackback(ModeratedItem):
     charset = models.CharField(
         _("character set"), max_length=40, blank=True, help_text=_("How the ping was decoded.")
     )
+    decoding_problem = models.CharField(
+        _("decoding problem"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Why the text could not be read cleanly. The bytes are kept; "
+            "`manage.py redecode_pings` reads them again."
+        ),
+    )
+    undecoded = models.BinaryField(
+        _("bytes as received"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The text as it arrived, kept while it could not be decoded cleanly."),
+    )
     verification = models.CharField(
         _("verification"), max_length=12, choices=Verification.choices, default="waiting"
     )

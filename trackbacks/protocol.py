@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import xmlrpc.client
 from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote_from_bytes, unquote_to_bytes, urlsplit
 from xml.parsers.expat import ExpatError
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from legacy_japanese.decoding import Decoded, RefusedCharsetError, decode_fields
 from trackbacks import cleaning
-from trackbacks.encoding import RefusedCharsetError, decode_fields
 
 TITLE_LENGTH = 250
 EXCERPT_LENGTH = 252
@@ -92,8 +92,11 @@ class TrackBackPing:
     excerpt: str
     blog_name: str
     charset: str
-    # False when no charset decoded the text cleanly (the ping is held for a person to read).
+    # False when no charset decoded the text cleanly: the ping is then held for a
+    # person, with `problem` saying why and `undecoded` keeping the bytes to read again.
     decoded_cleanly: bool = True
+    problem: str = ""
+    undecoded: bytes = b""
 
 
 def read_trackback(*, body: bytes, query: bytes, content_type: str) -> TrackBackPing:
@@ -114,17 +117,53 @@ def read_trackback(*, body: bytes, query: bytes, content_type: str) -> TrackBack
     except UnicodeDecodeError:
         url = raw_url.decode("latin-1")
     url = validate_source_url(url)
-    declared_field = fields.get("charset", b"").decode("latin-1") or None
-    declared = [declared_field, content_type_charset(content_type)]
+    text = {key: fields.get(key, b"") for key in TEXT_FIELDS}
+    text["charset"] = fields.get("charset", b"")
+    text["content_type_charset"] = (content_type_charset(content_type) or "").encode("latin-1")
     try:
-        decoded = decode_fields({k: fields.get(k, b"") for k in TEXT_FIELDS}, declared)
+        title, excerpt, blog_name, decoded = read_trackback_text(text)
     except RefusedCharsetError:
         raise PingError(_("The UTF-7 character set is not accepted.")) from None
-    title = cleaning.clean_text(decoded.fields["title"], TITLE_LENGTH)
-    excerpt = cleaning.clean_text(decoded.fields["excerpt"], EXCERPT_LENGTH)
-    blog_name = cleaning.clean_text(decoded.fields["blog_name"], BLOG_NAME_LENGTH)
     title = title or cleaning.truncate(excerpt, 40) or cleaning.truncate(url, TITLE_LENGTH)
-    return TrackBackPing(url, title, excerpt, blog_name, decoded.charset, decoded.clean)
+    undecoded = b"" if decoded.clean else pack_trackback_text(text)
+    return TrackBackPing(
+        url, title, excerpt, blog_name, decoded.charset, decoded.clean, decoded.problem, undecoded
+    )
+
+
+def read_trackback_text(text: dict[str, bytes]) -> tuple[str, str, str, Decoded]:
+    """Decode and clean a ping's title, excerpt and blog name, as received with its charsets.
+
+    `text` holds the three fields' bytes, `charset` (the form field) and
+    `content_type_charset`; returns (title, excerpt, blog name, the decoding).
+    """
+    declared = [
+        text.get("charset", b"").decode("latin-1") or None,
+        text.get("content_type_charset", b"").decode("latin-1") or None,
+    ]
+    decoded = decode_fields({key: text.get(key, b"") for key in TEXT_FIELDS}, declared)
+    return (
+        cleaning.clean_text(decoded.fields["title"], TITLE_LENGTH),
+        cleaning.clean_text(decoded.fields["excerpt"], EXCERPT_LENGTH),
+        cleaning.clean_text(decoded.fields["blog_name"], BLOG_NAME_LENGTH),
+        decoded,
+    )
+
+
+UNDECODED_TRACKBACK = b"trackback\n"
+
+
+def pack_trackback_text(text: dict[str, bytes]) -> bytes:
+    """A ping's undecoded fields as kept with it: a tag line, then the fields form-encoded."""
+    return UNDECODED_TRACKBACK + "&".join(
+        f"{key}={quote_from_bytes(value, safe='')}" for key, value in text.items()
+    ).encode("ascii")
+
+
+def unpack_trackback_text(packed: bytes) -> dict[str, bytes] | None:
+    if not packed.startswith(UNDECODED_TRACKBACK):
+        return None
+    return parse_urlencoded(packed[len(UNDECODED_TRACKBACK) :])
 
 
 # Writing TrackBack answers ---------------------------------------------------------------------

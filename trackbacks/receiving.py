@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from blog.models import Post
 from comments import flood, notify, spam
 from comments.moderation import Status, moderate
+from legacy_japanese.decoding import label, read_document
 from trackbacks import cleaning, discovery, protocol
 from trackbacks.fetcher import FetchError, fetch
 from trackbacks.models import Trackback
@@ -116,6 +117,8 @@ def linkback_receive(
     target_url: str = "",
     charset: str = "",
     hold_reason: str = "",
+    decoding_problem: str = "",
+    undecoded: bytes = b"",
 ) -> tuple[Trackback, bool]:
     """Store a ping with the spam checks' verdict and queue its source check.
 
@@ -123,6 +126,8 @@ def linkback_receive(
     same post returns the stored one with `created=False` (the database's
     unique constraint decides, also between simultaneous requests).
     `hold_reason` keeps the ping pending even if a check would approve it.
+    A ping whose text could not be decoded keeps its `undecoded` bytes and the
+    `decoding_problem` with it, so it can be read again (`redecode_pings`).
     """
     existing = Trackback.objects.filter(post=post, url=url).first()
     if existing is not None:
@@ -152,6 +157,8 @@ def linkback_receive(
         excerpt=excerpt,
         blog_name=blog_name,
         charset=charset,
+        decoding_problem=decoding_problem[:500],
+        undecoded=undecoded or None,
         ip_address=ip,
         status=status,
         status_reason=reason[:255],
@@ -223,19 +230,39 @@ def linkback_verify(*, item: Trackback) -> str:
         elif not response.ok:
             outcome, detail = Verification.UNREACHABLE, f"HTTP {response.status}"
         else:
-            check = discovery.find_link(response.text(), targets)
+            document = response.document()
+            check = discovery.find_link(document.fields["body"], targets)
             outcome, detail = (
                 (Verification.LINKS_HERE, "") if check.found else (Verification.NO_LINK, "")
             )
             if check.found and item.kind != Trackback.Kind.TRACKBACK:
                 _fill_from_source(item, check)
+                if not document.clean:
+                    item.decoding_problem = document.problem[:500]
+                    item.undecoded = pack_page(response.body, response.charset)
     item.verification, item.verified_at = outcome, timezone.now()
-    item.save(update_fields=["verification", "verified_at", "title", "excerpt", "blog_name"])
+    item.save(
+        update_fields=[
+            "verification",
+            "verified_at",
+            "title",
+            "excerpt",
+            "blog_name",
+            "decoding_problem",
+            "undecoded",
+        ]
+    )
     label = Verification(outcome).label
     reason = _("Source check: %(outcome)s") % {"outcome": label}
     if detail:
         reason = f"{reason} ({detail})"
-    if outcome == Verification.LINKS_HERE:
+    if outcome == Verification.LINKS_HERE and item.undecoded and item.status == Status.APPROVED:
+        moderate(
+            item,
+            status=Status.PENDING,
+            reason=_("Held for review: %(problem)s") % {"problem": item.decoding_problem},
+        )
+    elif outcome == Verification.LINKS_HERE:
         if previous in (Verification.NO_LINK, Verification.GONE) and item.status == Status.REJECTED:
             moderate(item, status=Status.PENDING, reason=reason)
         elif item.status == Status.PENDING:
@@ -255,6 +282,82 @@ def linkback_verify(*, item: Trackback) -> str:
         notify.notify_author(item)
     logger.info("Linkback %s from %s: %s", item.pk, item.url, outcome)
     return outcome
+
+
+UNDECODED_PAGE = b"page "
+
+
+def pack_page(body: bytes, charset: str | None) -> bytes:
+    """A source page kept because it could not be decoded: its HTTP charset on a line, then it."""
+    return UNDECODED_PAGE + (charset or "-").encode("ascii", "replace") + b"\n" + body
+
+
+def unpack_page(packed: bytes) -> tuple[bytes, str | None] | None:
+    if not packed.startswith(UNDECODED_PAGE):
+        return None
+    head, _newline, body = packed.partition(b"\n")
+    charset = head[len(UNDECODED_PAGE) :].decode("ascii")
+    return body, None if charset == "-" else charset
+
+
+def linkback_redecode(*, item: Trackback, save: bool = True) -> bool:
+    """Read a held ping's kept bytes again; True when they now decode cleanly.
+
+    The text is then replaced and the bytes dropped. The ping stays where it
+    was in moderation (a person approves it), except that the spam checks see
+    its readable text and may now call it spam.
+    """
+    packed = bytes(item.undecoded or b"")
+    text = protocol.unpack_trackback_text(packed)
+    page = unpack_page(packed) if text is None else None
+    if text is not None:
+        title, excerpt, blog_name, decoded = protocol.read_trackback_text(text)
+        if decoded.clean:
+            item.title = title or cleaning.truncate(excerpt, 40) or cleaning.truncate(item.url, 255)
+            item.excerpt, item.blog_name = excerpt, blog_name
+    elif page is not None:
+        decoded = read_document(*page)
+        if decoded.clean:
+            check = discovery.find_link(
+                decoded.fields["body"], accepted_targets(item.post, item.target_url)
+            )
+            item.title, item.excerpt = cleaning.truncate(item.url, 255), ""
+            _fill_from_source(item, check)
+    else:
+        return False
+    if not decoded.clean:
+        return False
+    item.charset = decoded.charset
+    item.decoding_problem, item.undecoded = "", None
+    if not save:
+        return True
+    note = _("Text read again as %(charset)s") % {"charset": label(decoded.charset)}
+    item.status_reason = f"{item.status_reason}; {note}"[:255]
+    item.save(
+        update_fields=[
+            "title",
+            "excerpt",
+            "blog_name",
+            "charset",
+            "decoding_problem",
+            "undecoded",
+            "status_reason",
+        ]
+    )
+    verdict = spam.check_submission(
+        ping_submission(
+            post=item.post,
+            kind=item.kind,
+            url=item.url,
+            title=item.title,
+            excerpt=item.excerpt,
+            blog_name=item.blog_name,
+            ip=item.ip_address,
+        )
+    )
+    if verdict.status == Status.SPAM and item.status != Status.SPAM:
+        moderate(item, status=Status.SPAM, reason=verdict.reason)
+    return True
 
 
 def _fill_from_source(item: Trackback, check: discovery.LinkCheck) -> None:

@@ -90,7 +90,7 @@ def trackback(request: HttpRequest, post_id: int) -> HttpResponse:
     if request.method != "POST":
         hold_reason = _("Held for review: a legacy GET ping")
     elif not ping.decoded_cleanly:
-        hold_reason = _("Held for review: the text could not be decoded cleanly")
+        hold_reason = _("Held for review: %(problem)s") % {"problem": ping.problem}
     receiving.linkback_receive(
         post=post,
         kind=Trackback.Kind.TRACKBACK,
@@ -102,6 +102,8 @@ def trackback(request: HttpRequest, post_id: int) -> HttpResponse:
         charset=ping.charset,
         ip=ip,
         hold_reason=hold_reason,
+        decoding_problem=ping.problem,
+        undecoded=ping.undecoded,
     )
     return protocol.trackback_response()
 

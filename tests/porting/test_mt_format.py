@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 
+from legacy_japanese.decoding import guess_file_encoding
 from porting import mt_format
 from porting.mt_format import Entry, EntryError
 from tests.porting.files import FIXTURES, REAL_EXPORTS
@@ -58,11 +59,11 @@ def test_spec_example_parses_as_the_digest_says():
 
 
 @pytest.mark.parametrize(
-    ("name", "encoding"), [("cocolog-eucjp.txt", "euc-jp"), ("cocolog-sjis.txt", "cp932")]
+    ("name", "encoding"), [("cocolog-eucjp.txt", "euc_jp"), ("cocolog-sjis.txt", "cp932")]
 )
 def test_legacy_japanese_encodings_are_detected(name, encoding):
     with (FIXTURES / name).open("rb") as stream:
-        assert mt_format.detect_encoding(stream) == encoding
+        assert guess_file_encoding(stream).encoding == encoding
 
     first, second = read_file(name)
 
@@ -92,7 +93,8 @@ def test_wrong_forced_encoding_reports_each_entry_instead_of_stopping():
 
     assert all(isinstance(e, EntryError) for e in entries)
     assert [e.line for e in entries] == [1, 57]
-    assert "is not valid utf-8" in entries[0].message
+    assert "is not valid UTF-8 at byte 23" in entries[0].message
+    assert "try --encoding shift_jis" in entries[0].message
 
 
 def test_unknown_encoding_name_is_an_export_error():
@@ -241,7 +243,7 @@ def test_a_utf8_file_with_one_stray_byte_stays_utf8_and_only_that_entry_fails():
     data = "".join(good.format(n=n) for n in range(3)).encode()
     data = data.replace("Café 1".encode(), b"Caf\xe9 1")  # one Latin-1 byte
 
-    assert mt_format.detect_encoding(io.BytesIO(data)) == "utf-8"
+    assert guess_file_encoding(io.BytesIO(data)).encoding == "utf-8"
     first, broken, last = read(data)
     assert (first.title, last.title) == ("Café 0", "Café 2")
     assert isinstance(broken, EntryError)
@@ -253,7 +255,7 @@ def test_iso_2022_jp_is_detected():
     text = "TITLE: 日本語の題\nDATE: 01/02/2005 03:04:05\n-----\nBODY:\n本文です。\n"
     data = text.encode("iso2022_jp")
 
-    assert mt_format.detect_encoding(io.BytesIO(data)) == "iso2022_jp"
+    assert guess_file_encoding(io.BytesIO(data)).encoding == "iso2022_jp_ext"
     [entry] = read(data)
     assert (entry.title, entry.body) == ("日本語の題", "本文です。")
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from legacy_japanese.decoding import decode_document, decode_fields, normalize_charset
 from trackbacks import protocol
 from trackbacks.cleaning import clean_text
-from trackbacks.encoding import decode_document, decode_fields, normalize_charset
 from trackbacks.protocol import PingbackFault, PingError
 
 TITLE = "京都の紅葉情報まとめ"

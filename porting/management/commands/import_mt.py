@@ -13,8 +13,10 @@ class Command(ImportCommand):
         parser.add_argument(
             "--encoding",
             default="auto",
-            help="auto (guess UTF-8, EUC-JP or Shift_JIS), utf-8, euc-jp, shift_jis, "
-            "or any other encoding name.",
+            help="auto (guess UTF-8, EUC-JP, Shift_JIS or ISO-2022-JP), utf-8, euc-jp (any "
+            "EUC-JP Japanese software wrote: plain, CP51932, eucJP-ms or EUC-JIS-2004), "
+            "shift_jis, iso-2022-jp, a variant by name (cp51932, eucjp-ms, euc-jis-2004, "
+            "shift_jis-2004, cp50221), or any other encoding name.",
         )
         parser.add_argument(
             "--old-permalink",
