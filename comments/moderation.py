@@ -116,6 +116,14 @@ class ModeratedItem(models.Model):
         """Plain text that identifies the item on the one-click moderation page."""
         return str(self)
 
+    def approval_refused_because(self) -> str:
+        """Why the item may not be approved as it is (unreadable text, say); "" if it may."""
+        return ""
+
+
+class ApprovalRefused(Exception):
+    """`moderate()` was asked to approve an item that says it may not be approved as it is."""
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -175,10 +183,15 @@ def moderate(item: ModeratedItem, *, status: str, by=None, reason: str = "") -> 
 
     Setting an item back to pending (the admin's "not spam") is a status
     change like any other. The registered `on_status_change` hook runs when
-    the status actually changes.
+    the status actually changes. Approving an item whose
+    `approval_refused_because()` says why not raises `ApprovalRefused`.
     """
     status = Status(status)
     previous = item.status
+    if status == Status.APPROVED and previous != status:
+        refusal = item.approval_refused_because()
+        if refusal:
+            raise ApprovalRefused(refusal)
     item.status = status
     item.moderated_at = timezone.now()
     item.moderated_by = by if by is not None and by.is_authenticated else None

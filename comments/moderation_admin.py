@@ -23,12 +23,12 @@ The number pending per registered model shows on the admin index
 `comments/admin.py`).
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from comments.moderation import Status, moderate
+from comments.moderation import ApprovalRefused, Status, moderate
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -117,7 +117,11 @@ class ModerationAdminMixin:
     def _moderate(self, request, queryset, status: str, reason: str = "") -> int:
         n = 0
         for item in queryset.select_related("post"):
-            moderate(item, status=status, by=request.user, reason=reason)
+            try:
+                moderate(item, status=status, by=request.user, reason=reason)
+            except ApprovalRefused as refusal:
+                self.message_user(request, f"{item}: {refusal}", messages.WARNING)
+                continue
             n += 1
         return n
 
@@ -152,6 +156,9 @@ class ModerationAdminMixin:
             status = obj.status
             obj.status = form.initial["status"]
             super().save_model(request, obj, form, change)
-            moderate(obj, status=status, by=request.user)
+            try:
+                moderate(obj, status=status, by=request.user)
+            except ApprovalRefused as refusal:
+                self.message_user(request, _("Not approved: %s") % refusal, messages.WARNING)
         else:
             super().save_model(request, obj, form, change)

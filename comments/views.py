@@ -148,6 +148,14 @@ def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
             }
             notify.use_link(link, by=request.user, reason=reason)
             done = True
+    except moderation.ApprovalRefused as refusal:
+        return _problem(
+            request,
+            status=409,
+            title=_("This item cannot be approved as it is"),
+            message=str(refusal),
+            admin_link=True,
+        )
     except notify.InvalidLink:
         return _problem(
             request,

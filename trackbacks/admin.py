@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from blog.models import Post
 from comments.moderation_admin import ModerationAdminMixin
 from trackbacks.models import OutgoingPing, Trackback
+from trackbacks.receiving import linkback_redecode
 
 
 def _queue_sending(post_ids) -> None:
@@ -56,6 +57,17 @@ def ping_outcomes_table(post: Post) -> str:
     )
 
 
+class UnreadTextFilter(admin.SimpleListFilter):
+    title = _("text")
+    parameter_name = "unread"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("could not be read"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(undecoded__isnull=False) if self.value() == "yes" else queryset
+
+
 @admin.register(Trackback)
 class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
     """Received pings, on the same moderation desk as comments."""
@@ -69,7 +81,7 @@ class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
         "verification",
         *ModerationAdminMixin.moderation_list_display,
     ]
-    list_filter = [*ModerationAdminMixin.list_filter, "kind", "verification"]
+    list_filter = [*ModerationAdminMixin.list_filter, UnreadTextFilter, "kind", "verification"]
     search_fields = ["title", "url", "blog_name", "excerpt", "=ip_address"]
     readonly_fields = [
         "post",
@@ -77,6 +89,8 @@ class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
         "url",
         "target_url",
         "charset",
+        "decoding_problem",
+        "bytes_as_received",
         "verification",
         "verified_at",
         *ModerationAdminMixin.moderation_readonly_fields,
@@ -84,11 +98,45 @@ class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["post", "kind", "status", "title", "excerpt", "blog_name"]}),
         (_("Source"), {"fields": ["url", "target_url", "verification", "verified_at", "charset"]}),
+        (_("Text as received"), {"fields": ["decoding_problem", "bytes_as_received"]}),
         (_("Moderation"), {"fields": ModerationAdminMixin.moderation_readonly_fields}),
     ]
+    actions = [*ModerationAdminMixin.actions, "read_again"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.undecoded:
+            fieldsets = [f for f in fieldsets if "decoding_problem" not in f[1]["fields"]]
+        return fieldsets
+
+    @admin.display(description=_("bytes as received"))
+    def bytes_as_received(self, obj: Trackback) -> str:
+        raw = bytes(obj.undecoded or b"")
+        shown = raw[:600]
+        return format_html(
+            "<code>{}</code>{}",
+            shown.decode("ascii", "backslashreplace"),
+            _(" (%(n)d bytes in all)") % {"n": len(raw)} if len(raw) > len(shown) else "",
+        )
+
+    def save_model(self, request, obj: Trackback, form, change) -> None:
+        if change and obj.undecoded and {"title", "excerpt", "blog_name"} & set(form.changed_data):
+            # The author has read the text and written it down: that is now the text.
+            obj.undecoded, obj.decoding_problem = None, ""
+        super().save_model(request, obj, form, change)
+
+    @admin.action(permissions=["change"], description=_("Read the text again"))
+    def read_again(self, request, queryset) -> None:
+        held = queryset.filter(undecoded__isnull=False).select_related("post")
+        read = sum(1 for item in held if linkback_redecode(item=item))
+        self.message_user(
+            request,
+            _("%(read)d of %(held)d pings with unread text could be read now.")
+            % {"read": read, "held": len(held)},
+        )
 
     @admin.display(description=_("source"))
     def source(self, obj: Trackback) -> str:

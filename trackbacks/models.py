@@ -167,6 +167,14 @@ class Trackback(ModeratedItem):
     def anchor(self) -> str:
         return f"trackback-{self.pk}"
 
+    def approval_refused_because(self) -> str:
+        if self.undecoded:
+            return _(
+                "its text could not be read (%(problem)s). Run `manage.py redecode_pings` "
+                "after an update, or correct the title and excerpt by hand."
+            ) % {"problem": self.decoding_problem}
+        return ""
+
     @property
     def moderation_summary(self) -> str:
         name = self.blog_name or self.url
