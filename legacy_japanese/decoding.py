@@ -36,7 +36,7 @@ import legacy_japanese.variants  # noqa: F401 - registers cp51932, eucjp_ms, iso
 
 EUC_JP = ("euc_jp", "cp51932", "eucjp_ms", "euc_jis_2004")
 SHIFT_JIS = ("cp932", "shift_jis_2004")
-ISO_2022_JP = ("iso2022_jp_ext", "iso2022_jp_ms", "iso2022_jp_2004")
+ISO_2022_JP = ("iso2022_jp_ext", "iso2022_jp_ms", "iso2022_jp_3")
 FAMILIES = {"utf-8": ("utf-8",), "euc_jp": EUC_JP, "cp932": SHIFT_JIS, "iso2022_jp": ISO_2022_JP}
 # Tried after the declared charsets, in this order (earlier wins a tie).
 DETECTION_ORDER = ("utf-8", *ISO_2022_JP, *EUC_JP, *SHIFT_JIS)
@@ -66,7 +66,8 @@ ALIASES = {
     "jis": "iso2022_jp_ext",
     "iso-2022-jp": "iso2022_jp_ext",
     "csiso2022jp": "iso2022_jp_ext",
-    "iso-2022-jp-3": "iso2022_jp_2004",
+    "iso-2022-jp-3": "iso2022_jp_3",
+    "iso-2022-jp-2004": "iso2022_jp_3",
     "utf8": "utf-8",
     "utf-8": "utf-8",
 }
@@ -80,7 +81,7 @@ LABELS = {
     "shift_jis_2004": "Shift_JIS-2004",
     "iso2022_jp_ext": "ISO-2022-JP",
     "iso2022_jp_ms": "ISO-2022-JP (CP50221)",
-    "iso2022_jp_2004": "ISO-2022-JP-2004",
+    "iso2022_jp_3": "ISO-2022-JP-2004",
 }
 
 
@@ -126,7 +127,11 @@ def charset_candidates(name: str | None) -> tuple[str, ...]:
     codec = _codec_name(ALIASES.get(name, name))
     if codec is None:
         return ()
-    codec = {"shift_jis": "cp932", "iso2022_jp": "iso2022_jp_ext"}.get(codec, codec)
+    codec = {
+        "shift_jis": "cp932",
+        "iso2022_jp": "iso2022_jp_ext",
+        "iso2022_jp_2004": "iso2022_jp_3",
+    }.get(codec, codec)
     for family in FAMILIES.values():
         if codec in family:
             return (codec, *(member for member in family if member != codec))
@@ -324,9 +329,10 @@ def guess_file_encoding(
 
     UTF-8 wins when it reads the file, or all but a few stray bytes of it.
     ISO-2022-JP wins a 7-bit file with its escapes that it reads cleanly.
-    Otherwise the other candidates read the whole stream; the one with the
-    fewest unreadable places wins, then the one that reads most like text,
-    then the earlier. Reads the stream to its end.
+    Otherwise the other candidates read the whole stream; the one that reads
+    most like text wins (each unreadable place counts against it), then the
+    one with fewer unreadable places, then the earlier. Reads the stream to
+    its end.
     """
     candidates = list(candidates)
     iso = {
@@ -373,7 +379,9 @@ def guess_file_encoding(
         unreadable[name] += decoder.decode(b"", final=True).count("\ufffd")
     if not others:
         return FileGuess(candidates[0], bad)
-    best = min(others, key=lambda name: (unreadable[name], -scores[name], others.index(name)))
+    # Unreadable bytes count against a reading's score: a reading with a few is
+    # better than a clean one that is not text (EUC-JP read as Shift_JIS, say).
+    best = min(others, key=lambda name: (-scores[name], unreadable[name], others.index(name)))
     if "utf-8" in candidates and unreadable[best] >= bad:
         # Nothing reads it better than UTF-8: its bad entries are reported one by one.
         return FileGuess("utf-8", bad)

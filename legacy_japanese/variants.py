@@ -20,6 +20,8 @@ module registers three codecs that read and write them:
   Windows mail and browsers wrote it: its JIS X 0208 set has row 13 and the
   NEC-selected IBM extensions, and half-width katakana come by `ESC ( I` or
   SO/SI. Encoding writes CP50221's form.
+- `iso2022_jp_3`: JIS X 0213 in ISO-2022-JP as either edition announced it
+  (Python's `iso2022_jp_2004` reads only the 2004 escape); writes the 2004 one.
 
 Decoding is Python's own C codec wherever it agrees, with the extensions
 filled in through a codec error handler, so a large file decodes at C speed.
@@ -400,6 +402,41 @@ def iso2022_jp_ms_encode(text: str, errors: str = "strict") -> tuple[bytes, int]
     return raw + (b"\x1b(B" if mode != ASCII else b""), len(text)
 
 
+# ISO-2022-JP-3: JIS X 0213 in ISO-2022-JP, either edition -----------------------------------
+
+# Python's iso2022_jp_2004 reads plane 1 only as announced by the 2004 edition
+# (ESC $ ( Q); what glibc and other software of the 2000 edition wrote says
+# ESC $ ( O. The 2004 plane 1 is the 2000 one plus ten characters.
+_JISX0213_2000_PLANE_1 = b"\x1b$(O"
+
+
+def iso2022_jp_3_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    data = bytes(data)
+    return data.replace(_JISX0213_2000_PLANE_1, b"\x1b$(Q").decode("iso2022_jp_2004", errors), len(
+        data
+    )
+
+
+def iso2022_jp_3_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    return text.encode("iso2022_jp_2004", errors), len(text)
+
+
+class _Iso2022Jp3IncrementalDecoder(codecs.BufferedIncrementalDecoder):
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(errors)
+        self._inner = codecs.getincrementaldecoder("iso2022_jp_2004")(errors)
+
+    def _buffer_decode(self, data, errors, final):
+        data = bytes(data)
+        cut = len(data) if final else data.rfind(b"\n") + 1
+        piece = data[:cut].replace(_JISX0213_2000_PLANE_1, b"\x1b$(Q")
+        return self._inner.decode(piece, final), cut
+
+    def reset(self) -> None:
+        super().reset()
+        self._inner.reset()
+
+
 # Registration --------------------------------------------------------------------------------
 
 
@@ -492,6 +529,13 @@ CODECS = {
         _Iso2022IncrementalDecoder,
         _Iso2022IncrementalEncoder,
     ),
+    "iso2022_jp_3": _codec_info(
+        "iso2022_jp_3",
+        iso2022_jp_3_encode,
+        iso2022_jp_3_decode,
+        _Iso2022Jp3IncrementalDecoder,
+        codecs.getincrementalencoder("iso2022_jp_2004"),
+    ),
 }
 ALIASES = {
     "windows_51932": "cp51932",
@@ -504,6 +548,8 @@ ALIASES = {
     "cp50222": "iso2022_jp_ms",
     "iso_2022_jp_ms": "iso2022_jp_ms",
     "iso2022jp_ms": "iso2022_jp_ms",
+    "iso_2022_jp_3": "iso2022_jp_3",
+    "iso2022jp_3": "iso2022_jp_3",
 }
 
 

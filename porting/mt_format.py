@@ -511,13 +511,13 @@ def _undecodable(line: int, raw_lines: list[bytes], offsets: list[int], encoding
         f"line {line + index} is not valid {decoding.label(encoding)} at byte {offset} "
         f"(bytes {raw[position : position + 4].hex(' ').upper()})"
     )
-    readers = [
-        name for name in decoding.encodings_that_read(b"\n".join(raw_lines)) if name != encoding
-    ]
+    readers = [name for name in decoding.encodings_that_read(raw) if name != encoding]
     if readers:
         option = ENCODING_OPTIONS.get(readers[0], readers[0])
-        return f"{message}; it reads as {decoding.label(readers[0])}: try --encoding {option}"
-    return f"{message}; no encoding Kiji knows reads this entry, so the file may be damaged here"
+        return (
+            f"{message}; that line reads as {decoding.label(readers[0])}: try --encoding {option}"
+        )
+    return f"{message}; no encoding Kiji knows reads that line, so the file may be damaged there"
 
 
 # What `--encoding` calls each codec.
@@ -531,6 +531,7 @@ ENCODING_OPTIONS = {
     "shift_jis_2004": "shift_jis-2004",
     "iso2022_jp_ext": "iso-2022-jp",
     "iso2022_jp_ms": "cp50221",
+    "iso2022_jp_3": "iso-2022-jp-3",
 }
 
 

@@ -94,7 +94,7 @@ def test_wrong_forced_encoding_reports_each_entry_instead_of_stopping():
     assert all(isinstance(e, EntryError) for e in entries)
     assert [e.line for e in entries] == [1, 57]
     assert "is not valid UTF-8 at byte 23" in entries[0].message
-    assert "try --encoding shift_jis" in entries[0].message
+    assert "that line reads as Shift_JIS (CP932): try --encoding shift_jis" in entries[0].message
 
 
 def test_unknown_encoding_name_is_an_export_error():
