@@ -186,6 +186,11 @@ def text_score(text: str) -> int:
 # Decoding fields ----------------------------------------------------------------------------
 
 
+# C1 control characters are in no one's text: eucJP-ms and cp932 define some
+# for completeness, so a reading that yields them is no reading.
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+
+
 def _strict(raw: bytes, charset: str) -> str | None:
     if charset.startswith("iso2022") and not raw.isascii():
         return None  # 7-bit only; saves reading a long page byte by byte
@@ -193,16 +198,21 @@ def _strict(raw: bytes, charset: str) -> str | None:
         text = raw.decode(charset)
     except (UnicodeDecodeError, LookupError):
         return None
+    if _C1_CONTROL.search(text):
+        return None
     return text.removeprefix("\ufeff")
 
 
 def first_undecodable(raw: bytes, charset: str) -> int | None:
-    """The offset of the first byte `charset` cannot read, or None if it reads them all."""
+    """The offset of the first byte `charset` cannot read as text, or None if it reads them all."""
     try:
-        raw.decode(charset)
+        text = raw.decode(charset)
     except UnicodeDecodeError as exc:
         return exc.start
-    return None
+    control = _C1_CONTROL.search(text)
+    if control is None:
+        return None
+    return len(text[: control.start()].encode(charset))
 
 
 def _declared_candidates(declared: Iterable[str | None]) -> list[str]:
@@ -251,7 +261,14 @@ def decode_fields(raw_fields: dict[str, bytes], declared: Iterable[str | None]) 
     return _best_effort(raw_fields, candidates, _undecodable_problem(raw_fields, candidates))
 
 
+def _possible(raw_fields: dict[str, bytes], candidates: list[str]) -> list[str]:
+    """The candidates worth naming: ISO-2022-JP is 7-bit, so not for 8-bit bytes."""
+    seven_bit = all(value.isascii() for value in raw_fields.values())
+    return [c for c in candidates if seven_bit or not c.startswith("iso2022")]
+
+
 def _undecodable_problem(raw_fields: dict[str, bytes], candidates: list[str]) -> str:
+    candidates = _possible(raw_fields, candidates)
     tried = ", ".join(label(c) for c in candidates)
     for key, value in raw_fields.items():
         offsets = [first_undecodable(value, c) for c in candidates]
@@ -273,15 +290,15 @@ def _undecodable_problem(raw_fields: dict[str, bytes], candidates: list[str]) ->
 def _best_effort(raw_fields: dict[str, bytes], candidates: list[str], problem: str) -> Decoded:
     """The reading with the fewest unreadable bytes (marked U+FFFD), flagged as not clean."""
 
-    def damage(charset: str) -> int:
-        return sum(
-            value.decode(charset, "replace").count("\ufffd") for value in raw_fields.values()
-        )
+    def read(value: bytes, charset: str) -> str:
+        text = value.decode(charset, "replace").removeprefix("\ufeff")
+        return _C1_CONTROL.sub("\ufffd", text)
 
-    seven_bit = all(value.isascii() for value in raw_fields.values())
-    candidates = [c for c in candidates if seven_bit or not c.startswith("iso2022")]
-    charset = min(candidates, key=damage)
-    fields = {k: v.decode(charset, "replace").removeprefix("\ufeff") for k, v in raw_fields.items()}
+    def damage(charset: str) -> int:
+        return sum(read(value, charset).count("\ufffd") for value in raw_fields.values())
+
+    charset = min(_possible(raw_fields, candidates), key=damage)
+    fields = {key: read(value, charset) for key, value in raw_fields.items()}
     return Decoded(fields, charset, clean=False, problem=problem)
 
 

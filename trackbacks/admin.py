@@ -9,8 +9,9 @@ from django.utils.translation import ngettext
 
 from blog.models import Post
 from comments.moderation_admin import ModerationAdminMixin
+from trackbacks import protocol
 from trackbacks.models import OutgoingPing, Trackback
-from trackbacks.receiving import linkback_redecode
+from trackbacks.receiving import linkback_redecode, unpack_page
 
 
 def _queue_sending(post_ids) -> None:
@@ -114,13 +115,18 @@ class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("bytes as received"))
     def bytes_as_received(self, obj: Trackback) -> str:
-        raw = bytes(obj.undecoded or b"")
-        shown = raw[:600]
-        return format_html(
-            "<code>{}</code>{}",
-            shown.decode("ascii", "backslashreplace"),
-            _(" (%(n)d bytes in all)") % {"n": len(raw)} if len(raw) > len(shown) else "",
-        )
+        """Each kept field's bytes, with those outside ASCII written as \\xNN."""
+        packed = bytes(obj.undecoded or b"")
+        fields = protocol.unpack_trackback_text(packed)
+        if fields is None:
+            page = unpack_page(packed)
+            fields = {_("source page"): page[0]} if page else {"": packed}
+        rows = [
+            (name, raw[:600].decode("ascii", "backslashreplace"), "…" if len(raw) > 600 else "")
+            for name, raw in fields.items()
+            if raw
+        ]
+        return format_html_join("", "<div>{}: <code>{}</code>{}</div>", rows)
 
     def save_model(self, request, obj: Trackback, form, change) -> None:
         if change and obj.undecoded and {"title", "excerpt", "blog_name"} & set(form.changed_data):
