@@ -15,7 +15,8 @@ module registers three codecs that read and write them:
   software that agreed with Windows: row 13, the IBM extensions in the
   JIS X 0212 plane (0x8FF3F3-0x8FF4FE), the user-defined areas as private
   use. It is Python's `euc_jp` plus the differences in `data/eucjp-ms.txt`,
-  generated from glibc's EUC-JP-MS character map (see `build_tables`).
+  generated from glibc's EUC-JP-MS character map and converter (see
+  `build_tables`); the second spellings old text has are read, never written.
 - `iso2022_jp_ms` (also `cp50220`, `cp50221`, `cp50222`): ISO-2022-JP as
   Windows mail and browsers wrote it: its JIS X 0208 set has row 13 and the
   NEC-selected IBM extensions, and half-width katakana come by `ESC ( I` or
@@ -98,19 +99,41 @@ def cp51932_table() -> dict[bytes, str]:
 
 
 @functools.cache
-def eucjp_ms_differences() -> tuple[dict[bytes, str], frozenset[bytes]]:
-    """What eucJP-ms adds to or spells unlike Python's euc_jp, and what it leaves undefined."""
+def eucjp_ms_table() -> tuple[dict[bytes, str], dict[bytes, str], frozenset[bytes]]:
+    """eucJP-ms as `data/eucjp-ms.txt` gives it against Python's euc_jp.
+
+    Returns (the characters it adds or spells differently, the second
+    spellings it reads but never writes, the sequences it leaves undefined).
+    """
     added: dict[bytes, str] = {}
+    read_only: dict[bytes, str] = {}
     undefined: set[bytes] = set()
     for line in TABLE_FILE.read_text(encoding="ascii").splitlines():
         if not line or line.startswith("#"):
             continue
-        spelled, code = line.split()
+        spelled, code, *flags = line.split()
+        raw = bytes.fromhex(spelled)
         if code == "-":
-            undefined.add(bytes.fromhex(spelled))
+            undefined.add(raw)
+        elif flags == ["read-only"]:
+            read_only[raw] = chr(int(code[2:], 16))
         else:
-            added[bytes.fromhex(spelled)] = chr(int(code[2:], 16))
-    return added, frozenset(undefined)
+            added[raw] = chr(int(code[2:], 16))
+    return added, read_only, frozenset(undefined)
+
+
+def character_end(data: bytes, start: int) -> int:
+    """Where the EUC character starting at `start` ends: an ASCII byte never belongs to it.
+
+    A lead byte followed by an ASCII letter or a line feed is an unreadable
+    character of its own, and what follows is read as itself (as Python's
+    euc_jp, glibc and the WHATWG decoders read it).
+    """
+    end = start + 1
+    last = min(start + euc_length(data[start]), len(data))
+    while end < last and data[end] >= 0x80:
+        end += 1
+    return end
 
 
 def _raise_or_handle(errors: str, exc: UnicodeError) -> tuple[str | bytes, int]:
@@ -124,11 +147,13 @@ class EucVariant:
         self,
         name: str,
         extensions: Callable[[], dict[bytes, str]],
-        excluded: Callable[[bytes], list[tuple[int, int]]],
+        overridden: Callable[[bytes], list[tuple[int, int, str | None]]],
+        read_only: Callable[[], dict[bytes, str]] = dict,
     ) -> None:
         self.name = name
-        self._extensions = extensions
-        self._excluded = excluded
+        self._extensions = extensions  # what euc_jp cannot read
+        self._overridden = overridden  # spans euc_jp reads otherwise: (start, end, char or None)
+        self._read_only = read_only  # second spellings, never written
 
     def _handler_name(self, errors: str) -> str:
         """An error handler for euc_jp that reads this variant's extensions, else does `errors`."""
@@ -142,11 +167,10 @@ class EucVariant:
                 if not isinstance(exc, UnicodeDecodeError):
                     raise exc
                 start = exc.start
-                size = euc_length(exc.object[start])
-                char = self._extensions().get(bytes(exc.object[start : start + size]))
-                if char is not None and start + size <= len(exc.object):
-                    return char, start + size
-                end = min(start + size, len(exc.object)) if size > 1 else exc.end
+                end = character_end(exc.object, start)
+                char = self._extensions().get(bytes(exc.object[start:end]))
+                if char is not None:
+                    return char, end
                 return fallback(
                     UnicodeDecodeError(
                         self.name, exc.object, start, end, f"undefined in {self.name}"
@@ -161,10 +185,14 @@ class EucVariant:
         handler = self._handler_name(errors)
         pieces: list[str] = []
         position = 0
-        for start, end in self._excluded(data):
+        for start, end, char in self._overridden(data):
             if start < position:
                 continue
             pieces.append(data[position:start].decode("euc_jp", handler))
+            if char is not None:
+                pieces.append(char)
+                position = end
+                continue
             exc = UnicodeDecodeError(self.name, data, start, end, f"undefined in {self.name}")
             replacement, position = _raise_or_handle(errors, exc)
             pieces.append(str(replacement))
@@ -192,8 +220,10 @@ class EucVariant:
     @functools.cached_property
     def encoding_table(self) -> dict[str, bytes]:
         table: dict[str, bytes] = {}
+        read_only = self._read_only()
         for raw, char in self.decoding_table.items():
-            table.setdefault(char, raw)
+            if raw not in read_only:
+                table.setdefault(char, raw)
         return table
 
     def encode(self, text: str, errors: str = "strict") -> tuple[bytes, int]:
@@ -221,33 +251,56 @@ def _cp51932_extensions() -> dict[bytes, str]:
     return cp51932_table()
 
 
-def _cp51932_excluded(data: bytes) -> list[tuple[int, int]]:
+def _cp51932_overridden(data: bytes) -> list[tuple[int, int, str | None]]:
     # CP51932 has no JIS X 0212: every SS3 (0x8F) sequence is undefined.
     spans, start = [], data.find(b"\x8f")
     while start != -1:
-        spans.append((start, min(start + 3, len(data))))
-        start = data.find(b"\x8f", start + 3)
+        end = character_end(data, start)
+        spans.append((start, end, None))
+        start = data.find(b"\x8f", end)
     return spans
 
 
 def _eucjp_ms_extensions() -> dict[bytes, str]:
-    return eucjp_ms_differences()[0]
+    added, read_only, _undefined = eucjp_ms_table()
+    return {**added, **read_only}
 
 
-def _eucjp_ms_excluded(data: bytes) -> list[tuple[int, int]]:
+@functools.cache
+def _eucjp_ms_overrides() -> dict[bytes, str | None]:
+    """Sequences euc_jp reads, but eucJP-ms reads otherwise or not at all (all in JIS X 0212)."""
+    added, read_only, undefined = eucjp_ms_table()
+    overrides: dict[bytes, str | None] = dict.fromkeys(undefined)
+    for raw, char in {**added, **read_only}.items():
+        try:
+            raw.decode("euc_jp")
+        except UnicodeDecodeError:
+            continue
+        if char.translate(MICROSOFT_SPELLINGS) != raw.decode("euc_jp").translate(
+            MICROSOFT_SPELLINGS
+        ):
+            overrides[raw] = char
+    # 0x8F only ever starts a character, so finding these sequences is exact.
+    assert all(raw[0] == 0x8F for raw in overrides)
+    return overrides
+
+
+def _eucjp_ms_overridden(data: bytes) -> list[tuple[int, int, str | None]]:
     if b"\x8f" not in data:
         return []
     spans = []
-    for raw in eucjp_ms_differences()[1]:
+    for raw, char in _eucjp_ms_overrides().items():
         start = data.find(raw)
         while start != -1:
-            spans.append((start, start + len(raw)))
+            spans.append((start, start + len(raw), char))
             start = data.find(raw, start + len(raw))
     return sorted(spans)
 
 
-CP51932 = EucVariant("cp51932", _cp51932_extensions, _cp51932_excluded)
-EUCJP_MS = EucVariant("eucjp_ms", _eucjp_ms_extensions, _eucjp_ms_excluded)
+CP51932 = EucVariant("cp51932", _cp51932_extensions, _cp51932_overridden)
+EUCJP_MS = EucVariant(
+    "eucjp_ms", _eucjp_ms_extensions, _eucjp_ms_overridden, lambda: eucjp_ms_table()[1]
+)
 
 
 @functools.cache
@@ -317,6 +370,10 @@ def _decode_iso2022(
                 )
                 replacement, position = _raise_or_handle(errors, exc)
                 out.append(str(replacement))
+            continue
+        if byte in (0x0A, 0x0D):  # a line end keeps the mode, as Python's iso2022_jp reads it
+            out.append(chr(byte))
+            position += 1
             continue
         if byte == 0x0E:  # SO: half-width katakana until SI (CP50222)
             shifted = True
