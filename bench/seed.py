@@ -47,10 +47,10 @@ from django.utils import timezone  # noqa: E402
 
 from blog import markup  # noqa: E402
 from blog.models import Category, Post, Tag  # noqa: E402
-from blog.pagecache import invalidate_pages  # noqa: E402
 from comments.markup import render_comment  # noqa: E402
 from comments.models import Comment  # noqa: E402
 from comments.moderation import Status  # noqa: E402
+from pagecache.pages import invalidate_pages  # noqa: E402
 
 BATCH = 5000
 

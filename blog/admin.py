@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from blog.models import Category, Post, Tag
-from blog.pagecache import invalidate_pages
+from blog.signals import content_changed
 
 
 class VisibilityFilter(admin.SimpleListFilter):
@@ -106,7 +106,7 @@ class PostAdmin(admin.ModelAdmin):
         updated = queryset.filter(status=Post.Status.PUBLISHED).update(
             status=Post.Status.DRAFT, updated_at=timezone.now()
         )
-        invalidate_pages()  # update() sends no post_save
+        content_changed.send(sender=Post, post_ids=tuple(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
             ngettext("%d post moved back to drafts.", "%d posts moved back to drafts.", updated)

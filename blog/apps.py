@@ -7,6 +7,6 @@ class BlogConfig(AppConfig):
     verbose_name = _("Blog")
 
     def ready(self) -> None:
-        from blog import signals
+        from blog import signal_handlers
 
-        signals.connect()
+        signal_handlers.connect()

@@ -10,7 +10,7 @@ the post again in each subquery would only make the query slower to build.
 
 Each app also calls `changed(post_id)` in the transaction of every change to
 the items readers see on a post. That raises the post's `discussion_revision`,
-under which the post page keeps its rendered discussion (blog/fragments.py).
+under which the post page keeps its rendered discussion (pagecache/fragments.py).
 
 The app that pages the discussion on a post page (comments) also registers
 which page a `?page=` value shows, so the post page can send every other
@@ -23,7 +23,6 @@ from typing import Any
 from django.db.models import (
     Count,
     Expression,
-    F,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -59,23 +58,6 @@ def count_annotations() -> dict[str, Expression]:
         )
         annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
     return annotations
-
-
-def changed(*post_ids: int) -> None:
-    """Items readers see on these posts were approved, edited, withdrawn or deleted.
-
-    Call it inside the transaction that makes the change. The update holds
-    the post's row until the transaction ends, so revisions follow the order
-    in which changes commit: a page that read revision N then reads the items
-    as they were when N committed, or later. Kept markup is never filed under
-    a revision older than what it shows.
-    """
-    from blog.models import Post
-
-    if post_ids:
-        Post.objects.filter(pk__in=post_ids).update(
-            discussion_revision=F("discussion_revision") + 1
-        )
 
 
 def register_pages(page_shown: Callable[[Any, str | None], int]) -> None:

@@ -2,13 +2,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from blog import discussion, markup
+from blog.signals import content_changed
 
 
 def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
@@ -93,6 +94,21 @@ class PostQuerySet(models.QuerySet):
             condition &= Q(title__icontains=word) | Q(body_text__icontains=word)
         return self.filter(condition)
 
+    def raise_discussion_revision(self, *post_ids: int) -> None:
+        """The comments or pings readers see on these posts were approved, edited or withdrawn.
+
+        Call it inside the transaction that makes the change. The update holds
+        the posts' rows until the transaction ends, so revisions follow the
+        order in which changes commit: a page that read revision N then reads
+        the items as they were when N committed, or later. Kept markup is
+        never filed under a revision older than what it shows. Sends
+        `blog.signals.content_changed` for the posts.
+        """
+        if not post_ids:
+            return
+        self.filter(pk__in=post_ids).update(discussion_revision=F("discussion_revision") + 1)
+        content_changed.send(sender=Post, post_ids=post_ids)
+
 
 class Post(models.Model):
     class Status(models.TextChoices):
@@ -163,8 +179,8 @@ class Post(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Raised in the transaction of every change to the comments or pings readers
-    # see on the post (`blog.discussion.changed`); the kept markup of its
-    # discussion is filed under it (blog/fragments.py).
+    # see on the post (`Post.objects.raise_discussion_revision`); the kept markup of its
+    # discussion is filed under it (pagecache/fragments.py).
     discussion_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
@@ -189,7 +205,7 @@ class Post(models.Model):
         if not (self._state.adding or args or kwargs.get("force_insert")) and (
             kwargs.get("update_fields") is None
         ):
-            # Only `discussion.changed()` writes the revision: saving a post
+            # Only `raise_discussion_revision()` writes it: saving a post
             # loaded before a comment was approved must not put back its old one.
             kwargs["update_fields"] = [
                 field.name

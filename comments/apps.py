@@ -7,10 +7,11 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self) -> None:
-        from blog import discussion, pagecache
+        from blog import discussion
         from comments import forms, moderation, paging, privacy, visitor
         from comments.models import Comment
         from comments.services import comment_status_changed
+        from pagecache import pages as pagecache
 
         # A remembered commenter's form is filled in for them: never a shared page.
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)

@@ -32,8 +32,8 @@ An app registers its model once, in `AppConfig.ready()`::
 
 Registration makes the model's pending items count on the admin index and
 lets `comments.notify` build and honour signed approve / spam links for it.
-It also keeps cached pages fresh (`blog.pagecache.invalidate_pages()`) and
-raises the post's discussion revision (`blog.discussion.changed()`):
+It also keeps cached pages fresh (`pagecache.pages.invalidate_pages()`) and
+raises the post's discussion revision (`Post.objects.raise_discussion_revision()`):
 `moderate()` does both when an item is approved or withdrawn, and so does
 saving or deleting an approved item (approved on arrival, edited, deleted).
 """
@@ -161,11 +161,9 @@ def _shown_item_changed(sender, instance: ModeratedItem, **kwargs) -> None:
 
 
 def _readers_see_a_change(item: ModeratedItem) -> None:
-    from blog import discussion
-    from blog.pagecache import invalidate_pages
+    from blog.models import Post
 
-    discussion.changed(item.post_id)
-    invalidate_pages()
+    Post.objects.raise_discussion_revision(item.post_id)
 
 
 def registration(model_or_label: type[models.Model] | str) -> Registration | None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "legacy_japanese",
     "blog",
+    "pagecache",
     "comments",
     "trackbacks",
     "porting",
@@ -68,8 +69,8 @@ MIDDLEWARE = [
     "blog.middleware.site_language_and_time_zone",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Cached reader pages are answered here, before the rest (blog/pagecache.py).
-    "blog.pagecache.PageCacheMiddleware",
+    # Cached reader pages are answered here, before the rest (pagecache/pages.py).
+    "pagecache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -97,7 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
-                "blog.pagecache.csrf_placeholder",
+                "pagecache.pages.csrf_placeholder",
             ],
         },
     },
@@ -130,8 +131,8 @@ else:
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://kiji")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The same backend, with one Redis client per pool instead of one per call.
-    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"
-    # Redis is only an accelerator (config/cache.py): one that does not answer
+    CACHES["default"]["BACKEND"] = "pagecache.backends.RedisCache"
+    # Redis is only an accelerator (pagecache/backends.py): one that does not answer
     # must not hold a request up. Seconds, overridable in the URL's query
     # (`redis://host:6379/0?socket_timeout=2`).
     CACHES["default"]["OPTIONS"] = {
@@ -328,7 +329,7 @@ _SHARED_CACHE = CACHES["default"]["BACKEND"] not in {
     "django.core.cache.backends.dummy.DummyCache",
 }
 # Seconds a rendered page stays in the cache (0: no page cache). Changes make
-# pages fresh at once whatever this is (see blog/pagecache.py).
+# pages fresh at once whatever this is (see pagecache/pages.py).
 KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_CACHE else 0)
 # Each app process also keeps copies of the pages it served last, up to this
 # many KiB, so a hit fetches only the small shared generation (0: no copies),
@@ -341,7 +342,7 @@ SESSION_ENGINE = env.str(
 )
 # Seconds the markup of each comment and ping, and of a post's comment and
 # TrackBack sections, stays in the cache; it is kept under a digest of what it
-# shows, so an edit never shows stale (0: not kept). See blog/fragments.py.
+# shows, so an edit never shows stale (0: not kept). See pagecache/fragments.py.
 # Off with DEBUG, where templates are edited while the server runs.
 KIJI_ITEM_CACHE_SECONDS = env.int("ITEM_CACHE_SECONDS", default=0 if DEBUG else 24 * 3600)
 # Approved comments per page of a post; a comment's permalink finds its page.

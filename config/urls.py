@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+import blog.urls
 from blog.sitemaps import sitemaps
 from blog.views import robots_txt
+from pagecache.pages import cache_reader_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +18,12 @@ urlpatterns = [
     ),
     path("comments/", include("comments.urls")),
     path("trackback/", include("trackbacks.urls")),
-    path("", include("blog.urls")),
+    path(
+        "",
+        include(
+            (cache_reader_pages(blog.urls.urlpatterns, except_names={"search"}), blog.urls.app_name)
+        ),
+    ),
 ]
 
 handler400 = "config.views.bad_request"

@@ -11,12 +11,12 @@ invalidated: an edited or newly approved item has a new digest, new code
 page asks for any more expires after `KIJI_ITEM_CACHE_SECONDS`.
 
 This is what keeps a page cheap to render again after the whole-page cache
-is made fresh (blog/pagecache.py), which happens on every change anywhere.
+is made fresh (pagecache/pages.py), which happens on every change anywhere.
 
 `cached_fragment` keeps a larger part the same way (a post's whole comment
 section, its TrackBack section), under a version its caller reads with the
 post: its `discussion_revision`, which every change to the comments or pings
-readers see on it raises (`blog.discussion.changed`). A fragment is rendered with the
+readers see on it raises (`Post.objects.raise_discussion_revision`). A fragment is rendered with the
 page cache's placeholders for the visitor's own values (CSRF token, form
 token) and gets them filled in when used. Both kinds of markup are also kept
 in each process (`LocalPages`): a key names exactly one rendering, so a
@@ -46,7 +46,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation.trans_real import all_locale_paths
 
-from blog.pagecache import LocalPages, settings_version, with_visitor_values
+from pagecache.pages import LocalPages, settings_version, with_visitor_values
 
 # Markup kept in this process, by key (see the module doc).
 local_markup = LocalPages(settings.KIJI_PAGE_CACHE_LOCAL_KB * 1024)

@@ -1,7 +1,8 @@
 """Whole-page caching for anonymous readers, with exact invalidation.
 
 Reader pages (index, posts, archives, categories, tags, feeds) are wrapped
-with `cached_page` in `blog/urls.py`. `PageCacheMiddleware`, near the top of
+with `cached_page` by the project's URLconf (`cache_reader_pages` in
+`config/urls.py`). `PageCacheMiddleware`, near the top of
 `MIDDLEWARE`, answers an anonymous request from Django's cache (Redis in
 production, see `CACHE_URL`) before sessions, URL resolving or any view run,
 and stores a wrapped page's finished response (with the headers the rest of
@@ -21,7 +22,7 @@ post going live, discussion closing after `KIJI_CLOSE_DISCUSSION_AFTER_DAYS`)
 are known in advance: the generation also records when the next one is due
 and is replaced by the first request after that moment.
 
-When the shared cache cannot be reached (config/cache.py then lets pages be
+When the shared cache cannot be reached (pagecache/backends.py then lets pages be
 rendered without it), a change's new generation that could not be stored is
 *owed*: the process that made the change trusts no generation it reads until
 it has stored a new one, which it tries at the start of its every request and
@@ -29,18 +30,12 @@ at exit (warning if it exits still owing it). So once the cache answers again,
 pages stored before the change are never served by that process, and by the
 others only until it has begun its next request.
 
-Who calls `invalidate_pages()`:
-
-* blog itself (`blog/signals.py`): saving or deleting a post, category, tag
-  or user (author names), changing a post's tags, and the admin's bulk
-  publish / unpublish;
-* `comments.moderation.moderate()` whenever an item is approved or
-  withdrawn, and,
-  for every model registered with `comments.moderation.register()`, saving
-  or deleting an approved item (a new comment approved at once, an approved
-  comment edited or deleted). TrackBacks registered there are covered by the
-  same hooks; any other app whose change shows on a page calls
-  `blog.pagecache.invalidate_pages()` itself.
+When pages are made fresh: `invalidate_pages()` runs on every
+`blog.signals.content_changed` (`pagecache/signal_handlers.py`). Blog sends it
+for a post, category, tag or author saved or deleted, a post's tags changed,
+bulk changes (the admin's unpublish action, an import), and every raise of a
+post's discussion revision, which the moderation app makes whenever readers
+see a comment or ping appear, change or go.
 
 Never cached (served straight from the views, and never stored):
 
@@ -90,6 +85,7 @@ from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
@@ -146,7 +142,7 @@ def is_rendering_for_the_cache(request: HttpRequest) -> bool:
 def with_visitor_values(markup: str, request: HttpRequest) -> str:
     """`markup` rendered with this module's placeholders, ready for `request`'s page.
 
-    For markup kept apart from pages and reused in them (blog/fragments.py):
+    For markup kept apart from pages and reused in them (pagecache/fragments.py):
     a page being rendered for the cache keeps the placeholders, which the
     middleware fills for each visitor; any other page gets this visitor's
     CSRF token and fresh values now.
@@ -532,6 +528,22 @@ def cached_page(view):
 
     wrapper.kiji_page_cache = True
     return wrapper
+
+
+def cache_reader_pages(patterns: list, *, except_names: frozenset[str] | set[str] = frozenset()):
+    """`patterns` with each view wrapped in `cached_page`, but those named in `except_names`.
+
+    The project's URLconf wraps the reader pages of an app this way, so the
+    app itself need not know there is a page cache.
+    """
+    wrapped = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and pattern.name not in except_names:
+            pattern = URLPattern(
+                pattern.pattern, cached_page(pattern.callback), pattern.default_args, pattern.name
+            )
+        wrapped.append(pattern)
+    return wrapped
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:

@@ -24,9 +24,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from blog import markup
-from blog.discussion import changed as discussion_changed
 from blog.models import Category, Post, Tag
-from blog.pagecache import invalidate_pages
+from blog.signals import content_changed
 from comments.moderation import Status
 from porting import discussion
 from porting.middleware import could_be_old_path
@@ -298,9 +297,10 @@ class Importer:
         shown = {
             row.post_id for _, rows, _ in pending for row in rows if row.status == Status.APPROVED
         }
-        discussion_changed(*(existing & shown))
+        # Bulk inserts send no model signals: say what readers now see.
+        Post.objects.raise_discussion_revision(*(existing & shown))
         if new or shown:
-            invalidate_pages()
+            content_changed.send(sender=Post, post_ids=())
         return part
 
     def _insert_posts(self, new: list[tuple[Entry, Post, str]], part: ImportReport) -> None:

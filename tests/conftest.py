@@ -10,8 +10,8 @@ def _fast_and_isolated(settings):
     settings.LANGUAGE_CODE = "en"
     from django.core.cache import cache
 
-    from blog.fragments import local_markup
-    from blog.pagecache import local_pages
+    from pagecache.fragments import local_markup
+    from pagecache.pages import local_pages
 
     cache.clear()
     local_pages.clear()

@@ -13,9 +13,8 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from blog.fragments import markup_version
+from blog import caching
 from blog.models import Category, Post
-from blog.pagecache import remembered_for_this_generation
 from blog.views import month_counts
 
 register = template.Library()
@@ -35,12 +34,12 @@ def blog_sidebar(context) -> SafeString:
     query = context.get("query", "")
 
     def render() -> str:
-        lists = remembered_for_this_generation("sidebar", _sidebar_lists)
+        lists = caching.remember("sidebar", _sidebar_lists)
         return template.render({**lists, "query": query})
 
     if query:
         return mark_safe(render())
-    return mark_safe(remembered_for_this_generation(f"sidebar:{markup_version()}", render))
+    return mark_safe(caching.remember(f"sidebar:{caching.markup_version()}", render))
 
 
 def _sidebar_lists() -> dict:

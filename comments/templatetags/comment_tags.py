@@ -6,12 +6,12 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import pagecache
-from blog.fragments import cached_fragment, render_each
 from comments import moderation, paging, visitor
 from comments.forms import CommentForm, form_token_placeholder
 from comments.models import Comment
 from comments.moderation import Status
+from pagecache import pages
+from pagecache.fragments import cached_fragment, render_each
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def comment_section(context, post) -> SafeString:
     comments they sent; each of those shows on the page its place falls on.
 
     For everyone else the section is the same: it is kept under the post's
-    `discussion_revision` and reused (blog/fragments.py), with no query for
+    `discussion_revision` and reused (pagecache/fragments.py), with no query for
     the comments and no rendering, until a change to them raises it.
     """
     request = context["request"]
@@ -36,7 +36,7 @@ def comment_section(context, post) -> SafeString:
     own = visitor.own_comment_ids(request)
     remembered = visitor.remembered_commenter(request)
     if own or remembered:
-        placeholders = pagecache.is_rendering_for_the_cache(request)
+        placeholders = pages.is_rendering_for_the_cache(request)
         csrf_token = context.get("csrf_token")
         return _render_section(post, total, page, csrf_token, placeholders, own, remembered)
     version = (
@@ -51,7 +51,7 @@ def comment_section(context, post) -> SafeString:
         request,
         "comments",
         version,
-        lambda: _render_section(post, total, page, pagecache.CSRF_PLACEHOLDER, placeholders=True),
+        lambda: _render_section(post, total, page, pages.CSRF_PLACEHOLDER, placeholders=True),
     )
 
 

@@ -1,7 +1,7 @@
 """A post's comment and TrackBack sections are kept rendered until what they show changes.
 
 The page cache is off in these tests, so every request runs the view and
-only the kept sections (blog/fragments.py) can make a page stale.
+only the kept sections (pagecache/fragments.py) can make a page stale.
 """
 
 import re
@@ -13,11 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from blog.models import Post
-from blog.pagecache import CSRF_PLACEHOLDER
 from comments import visitor
 from comments.forms import form_age
 from comments.models import Comment
 from comments.moderation import Status, moderate
+from pagecache.pages import CSRF_PLACEHOLDER
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_ping, make_post
 from trackbacks.models import Trackback

@@ -8,10 +8,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from blog import pagecache
 from blog.models import Post
 from comments.models import Comment
 from comments.moderation import Status, moderate
+from pagecache import pages as pagecache
 from tests.comments.helpers import send
 from tests.factories import make_category, make_post
 

@@ -5,9 +5,9 @@ from django.core.cache import cache
 from django.template import loader
 from django.utils import translation
 
-from blog.fragments import render_each
 from comments.models import Comment
 from comments.templatetags.comment_tags import _shows
+from pagecache.fragments import render_each
 from tests.comments.helpers import make_comment
 from tests.factories import make_post
 

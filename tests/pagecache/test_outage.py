@@ -10,10 +10,10 @@ from django.core.cache import cache as shared_cache
 from django.core.management import CommandError, call_command
 from redis import exceptions as redis_errors
 
-import config.cache
-from blog import pagecache
 from comments.models import Comment
-from config.cache import RedisCache
+from pagecache import backends
+from pagecache import pages as pagecache
+from pagecache.backends import RedisCache
 from tests.comments.helpers import send
 from tests.factories import make_post
 from tests.test_settings import run_manage
@@ -43,7 +43,7 @@ def cache_warnings(caplog) -> list[str]:
 
 def test_an_unreachable_redis_reads_as_empty_and_writes_nothing(caplog, monkeypatch):
     # Every call tries the server (no pause), yet the outage is logged once.
-    monkeypatch.setattr(config.cache, "PAUSE_SECONDS", 0)
+    monkeypatch.setattr(backends, "PAUSE_SECONDS", 0)
     cache = unreachable_cache()
 
     with caplog.at_level(logging.WARNING, logger="kiji.cache"):
@@ -139,6 +139,9 @@ class RefusingRedis(threading.Thread):
         super().__init__(daemon=True)
         self.refusal = f"-{refusal}\r\n".encode()
         self.listener = socket.create_server(("127.0.0.1", 0))
+        # Another test may have set a default socket timeout; this stand-in waits for
+        # as long as the test process lives.
+        self.listener.settimeout(None)
         self.port = self.listener.getsockname()[1]
         self.start()
 
@@ -174,7 +177,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize("refusal", REFUSALS)
 def test_a_redis_refusing_writes_is_treated_as_unavailable(refusal, caplog, monkeypatch):
-    monkeypatch.setattr(config.cache, "PAUSE_SECONDS", 0)
+    monkeypatch.setattr(backends, "PAUSE_SECONDS", 0)
     server = RefusingRedis(refusal)
     cache = RedisCache(f"redis://127.0.0.1:{server.port}/0", {})
 
@@ -196,7 +199,7 @@ def test_other_redis_errors_still_raise():
 
 
 def test_an_outage_is_logged_when_it_begins_and_when_it_ends(caplog):
-    outage = config.cache.Outage()
+    outage = backends.Outage()
 
     with caplog.at_level(logging.INFO, logger="kiji.cache"):
         for _ in range(3):
@@ -249,7 +252,7 @@ def test_pages_and_comments_work_while_redis_refuses_writes(client, settings, ow
     server = RefusingRedis(REFUSALS[0])
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "pagecache.backends.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{server.port}/0",
         }
     }

@@ -9,11 +9,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from blog import pagecache
 from blog.models import Post, Tag
 from blog.templatetags.blog_tags import blog_sidebar
 from comments.models import Comment
 from comments.moderation import Status, moderate
+from pagecache import pages as pagecache
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_category, make_post, make_user
 

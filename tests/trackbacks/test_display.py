@@ -139,7 +139,7 @@ def test_the_index_counts_approved_pings(client):
 
 
 def test_post_page_queries_do_not_grow_with_pings(client, settings):
-    # Both requests render the section: none is kept (blog/fragments.py).
+    # Both requests render the section: none is kept (pagecache/fragments.py).
     settings.KIJI_ITEM_CACHE_SECONDS = 0
     post = make_post()
     for _ in range(30):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString, mark_safe
 
-from blog.fragments import cached_fragment, render_each
+from pagecache.fragments import cached_fragment, render_each
 from trackbacks import protocol
 from trackbacks.models import Trackback
 
@@ -45,7 +45,7 @@ def trackback_section(context, post) -> SafeString:
     """The post's TrackBack URL and its approved pings (one query whatever their number).
 
     The section is kept under the post's `discussion_revision` and reused
-    (blog/fragments.py), with no query and no rendering, until a change to
+    (pagecache/fragments.py), with no query and no rendering, until a change to
     the pings raises it.
     """
     request = context["request"]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from blog.pagecache import invalidate_pages, invalidation_owed
+from pagecache.pages import invalidate_pages, invalidation_owed
 
 
 class Command(BaseCommand):

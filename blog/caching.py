@@ -1,0 +1,41 @@
+"""How blog keeps what it computes for many pages: as a cache app says, or not at all.
+
+Blog imports no cache app. An app that keeps things between requests (the
+page cache) installs its way in its `ready()`; until then, and without one,
+everything is computed every time.
+
+- `remember(name, compute)`: the value of `compute()`, kept under `name` for
+  as long as nothing readers see has changed.
+- `markup_version()`: a token that changes with the code that renders markup
+  (templates, settings, translations), to put in the names of kept markup.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def _compute(name: str, compute: Callable[[], T]) -> T:
+    return compute()
+
+
+def _no_version() -> str:
+    return ""
+
+
+_remember: Callable = _compute
+_markup_version: Callable[[], str] = _no_version
+
+
+def install(*, remember: Callable, markup_version: Callable[[], str]) -> None:
+    global _remember, _markup_version
+    _remember, _markup_version = remember, markup_version
+
+
+def remember(name: str, compute: Callable[[], T]) -> T:
+    return _remember(name, compute)
+
+
+def markup_version() -> str:
+    return _markup_version()

@@ -1,0 +1,23 @@
+"""What makes cached pages fresh: every change blog announces (`blog.signals.content_changed`).
+
+Connected once, in `PageCacheConfig.ready()`. Kept markup of a post's
+discussion needs nothing here: it is filed under the post's
+`discussion_revision`, which the change raised.
+"""
+
+from blog import caching
+from blog.signals import content_changed
+from pagecache import fragments, pages
+
+
+def content_changed_anywhere(sender, post_ids=(), **kwargs) -> None:
+    pages.invalidate_pages()
+
+
+def connect() -> None:
+    content_changed.connect(content_changed_anywhere, dispatch_uid="pagecache-content-changed")
+    # Blog's sidebar is kept once per page generation, its markup per code version too.
+    caching.install(
+        remember=pages.remembered_for_this_generation,
+        markup_version=fragments.markup_version,
+    )
