@@ -49,7 +49,7 @@ from blog import markup  # noqa: E402
 from blog.models import Category, Post, Tag  # noqa: E402
 from comments.markup import render_comment  # noqa: E402
 from comments.models import Comment  # noqa: E402
-from comments.moderation import Status  # noqa: E402
+from moderation.models import Status  # noqa: E402
 from pagecache.pages import invalidate_pages  # noqa: E402
 
 BATCH = 5000

@@ -6,11 +6,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
-from comments.moderation_admin import ModerationAdminMixin
-from comments.privacy_admin import PersonalDataAdminMixin
-
-# The index shows how many items of every moderated kind are pending.
-admin.site.index_template = "comments/admin/index.html"
+from moderation.admin import ModerationAdminMixin
+from moderation.privacy_admin import PersonalDataAdminMixin
 
 
 @admin.register(Comment)

@@ -8,9 +8,10 @@ class CommentsConfig(AppConfig):
 
     def ready(self) -> None:
         from blog import discussion
-        from comments import forms, moderation, paging, privacy, visitor
+        from comments import forms, paging, signal_handlers, visitor
         from comments.models import Comment
-        from comments.services import comment_status_changed
+        from comments.personal_data import comments_source
+        from moderation import privacy, registry
         from pagecache import pages as pagecache
 
         # A remembered commenter's form is filled in for them: never a shared page.
@@ -18,9 +19,6 @@ class CommentsConfig(AppConfig):
         pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
         discussion.register_count("comment_count", Comment.objects.approved)
         discussion.register_pages(paging.page_shown)
-        moderation.register(
-            Comment,
-            email_template="comments/email/new_comment.txt",
-            on_status_change=comment_status_changed,
-        )
-        privacy.register(privacy.comments_source())
+        registry.register(Comment, email_template="comments/email/new_comment.txt")
+        privacy.register(comments_source())
+        signal_handlers.connect()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from comments import markup
-from comments.moderation import ModeratedItem, ModeratedQuerySet
+from moderation.models import ModeratedItem, ModeratedQuerySet
 
 
 def normalise_text(text: str) -> str:

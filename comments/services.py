@@ -6,9 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from blog.models import Post
-from comments import notify, spam
 from comments.models import Comment, fingerprint
-from comments.moderation import ModeratedItem, Status
+from comments.tasks import send_approval_notice
+from moderation import spam
+from moderation.models import ModeratedItem, Status
+from moderation.notify import notify_author
 
 
 @transaction.atomic
@@ -17,7 +19,7 @@ def _insert(comment: Comment) -> Comment:
     return comment
 
 
-def comment_submit(
+def submit_comment(
     *,
     post: Post,
     name: str,
@@ -70,7 +72,7 @@ def comment_submit(
     except IntegrityError:
         # Another request stored the same submission between our check and insert.
         return Comment.objects.get(fingerprint=key), False
-    notify.notify_author(comment)
+    notify_author(comment)
     if comment.status == Status.APPROVED:
         comment_status_changed(comment, Status.PENDING)
     return comment, True
@@ -84,6 +86,4 @@ def comment_status_changed(comment: ModeratedItem, previous: str) -> None:
         approval_notified_at=timezone.now()
     )
     if claimed:
-        from comments.tasks import send_approval_notice
-
         transaction.on_commit(lambda: send_approval_notice.enqueue(comment.pk))

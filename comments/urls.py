@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from comments import feeds, views
 
@@ -6,7 +7,12 @@ app_name = "comments"
 urlpatterns = [
     path("post/<int:post_id>/", views.comment_post, name="post"),
     path("<int:comment_id>/", views.comment_permalink, name="permalink"),
-    path("moderate/<str:token>/", views.moderate_by_link, name="moderate-link"),
+    # Links in moderation emails sent before moderation had its own address.
+    path(
+        "moderate/<str:token>/",
+        RedirectView.as_view(pattern_name="moderation:link", permanent=True),
+        name="moderate-link",
+    ),
     path("feeds/rss/", feeds.LatestCommentsFeed(), name="feed-rss"),
     path("feeds/atom/", feeds.LatestCommentsAtomFeed(), name="feed-atom"),
     path("feeds/post/<int:post_id>/rss/", feeds.PostCommentsFeed(), name="post-feed-rss"),

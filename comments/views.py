@@ -3,21 +3,18 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
-from comments import moderation, notify, visitor
-from comments.flood import client_ip, flood_check
+from comments import visitor
 from comments.forms import CommentForm
 from comments.markup import render_comment
 from comments.models import Comment
-from comments.services import comment_submit
+from comments.services import submit_comment
+from moderation.flood import client_ip, flood_check
 
 
-def _problem(
-    request: HttpRequest, *, status: int, title: str, message: str, post=None, admin_link=False
-):
+def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
     """A page that explains why a comment was not taken, giving back what was typed."""
     return TemplateResponse(
         request,
@@ -26,7 +23,6 @@ def _problem(
             "title": title,
             "message": message,
             "post": post,
-            "admin_link": admin_link,
             "text": request.POST.get("text", "") if request.method == "POST" else "",
         },
         status=status,
@@ -72,7 +68,7 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         response["Retry-After"] = str(refusal.retry_after)
         return response
     data = form.cleaned_data
-    comment, created = comment_submit(
+    comment, created = submit_comment(
         post=post,
         name=data["name"],
         email=data["email"],
@@ -127,48 +123,4 @@ def _form_page(request, post, form, *, status: int = 200, preview: bool = False)
             "preview_html": render_comment(form.cleaned_data["text"]) if preview else "",
         },
         status=status,
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def moderate_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    """The author's one-click link from the moderation email.
-
-    GET shows the item and a single button (mail scanners follow links, so a
-    GET changes nothing); POST approves or marks as spam, once.
-    Template: `comments/moderate_link.html`.
-    """
-    try:
-        link = notify.read_token(token)
-        done = False
-        if request.method == "POST":
-            reason = _("%(status)s from the email link") % {
-                "status": moderation.Status(link.status).label
-            }
-            notify.use_link(link, by=request.user, reason=reason)
-            done = True
-    except moderation.ApprovalRefused as refusal:
-        return _problem(
-            request,
-            status=409,
-            title=_("This item cannot be approved as it is"),
-            message=str(refusal),
-            admin_link=True,
-        )
-    except notify.InvalidLink:
-        return _problem(
-            request,
-            status=400,
-            title=_("This link no longer works"),
-            message=_(
-                "The link has expired, was already used, or the item was moderated in the "
-                "meantime. Open the admin to moderate it."
-            ),
-            admin_link=True,
-        )
-    return TemplateResponse(
-        request,
-        "comments/moderate_link.html",
-        {"item": link.item, "post": link.item.post, "link": link, "done": done, "token": token},
     )

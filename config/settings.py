@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "legacy_japanese",
     "blog",
     "pagecache",
+    "moderation",
     "comments",
     "trackbacks",
     "porting",
@@ -239,26 +240,16 @@ KIJI_FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 # Comments and pings close this many days after a post is published (0: never).
 KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", default=0)
 
-# KIJI: comments (and the moderation, spam and flood rules trackbacks share)
+# KIJI: moderation (spam checks, flood control, notification links: every item readers send)
 # ------------------------------------------------------------------------------
-KIJI_COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
-# Seconds a person needs at least between seeing the form and sending it.
-KIJI_COMMENTS_MIN_FORM_SECONDS = env.int("COMMENTS_MIN_FORM_SECONDS", default=3)
-# Approve a comment at once when its email already has an approved comment.
-KIJI_COMMENTS_AUTO_APPROVE_KNOWN = env.bool("COMMENTS_AUTO_APPROVE_KNOWN", default=False)
-# Offer commenters one email when their comment is approved.
-KIJI_COMMENTS_NOTIFY_ON_APPROVAL = env.bool("COMMENTS_NOTIFY_ON_APPROVAL", default=False)
-# Comments accepted per IP address per minute (0: no limit).
-KIJI_COMMENTS_PER_MINUTE = env.int("COMMENTS_PER_MINUTE", default=5)
-KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
 KIJI_SPAM_CHECKS = env.list(
     "SPAM_CHECKS",
     default=[
-        "comments.spam.BlocklistCheck",
-        "comments.spam.HoneypotCheck",
-        "comments.spam.FormTimingCheck",
-        "comments.spam.LinkCountCheck",
-        "comments.spam.KnownCommenterCheck",
+        "moderation.spam.BlocklistCheck",
+        "moderation.spam.HoneypotCheck",
+        "moderation.spam.FormTimingCheck",
+        "moderation.spam.LinkCountCheck",
+        "comments.spam_checks.KnownCommenterCheck",
     ],
 )
 KIJI_SPAM_BLOCKLIST_WORDS = env.list("SPAM_BLOCKLIST_WORDS", default=[])
@@ -274,6 +265,19 @@ KIJI_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 KIJI_MODERATION_LINK_MAX_AGE = env.int("MODERATION_LINK_MAX_AGE", default=7 * 24 * 3600)
 # Where moderation emails go when the post's author has no email address.
 KIJI_MODERATION_EMAIL = env.str("MODERATION_EMAIL", default="")
+
+# KIJI: comments
+# ------------------------------------------------------------------------------
+KIJI_COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
+# Seconds a person needs at least between seeing the form and sending it.
+KIJI_COMMENTS_MIN_FORM_SECONDS = env.int("COMMENTS_MIN_FORM_SECONDS", default=3)
+# Approve a comment at once when its email already has an approved comment.
+KIJI_COMMENTS_AUTO_APPROVE_KNOWN = env.bool("COMMENTS_AUTO_APPROVE_KNOWN", default=False)
+# Offer commenters one email when their comment is approved.
+KIJI_COMMENTS_NOTIFY_ON_APPROVAL = env.bool("COMMENTS_NOTIFY_ON_APPROVAL", default=False)
+# Comments accepted per IP address per minute (0: no limit).
+KIJI_COMMENTS_PER_MINUTE = env.int("COMMENTS_PER_MINUTE", default=5)
+KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
 
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------
@@ -372,12 +376,12 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Admin login throttling (django-axes). Failures are counted per client address
-# (found as comments.flood.client_ip finds it, honouring TRUSTED_PROXIES), not
+# (found as moderation.flood.client_ip finds it, honouring TRUSTED_PROXIES), not
 # per username: a stranger cannot lock the author out of their own admin.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_CLIENT_IP_CALLABLE = "comments.flood.client_ip"
+AXES_CLIENT_IP_CALLABLE = "moderation.flood.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
 # Last, as django-axes requires: it answers locked-out logins.

@@ -16,6 +16,7 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    path("moderation/", include("moderation.urls")),
     path("comments/", include("comments.urls")),
     path("trackback/", include("trackbacks.urls")),
     path(

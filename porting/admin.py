@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from porting.exporter import blog_entries
 from porting.forms import ImportUploadForm
 from porting.models import ImportJob, OldPath
-from porting.mt_format import write_entry
+from porting.mt_writer import write_entry
 from porting.tasks import run_import
 
 

@@ -24,21 +24,22 @@ from django.db.models import Model
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 
-from comments import spam
 from comments.markup import render_comment
 from comments.models import Comment
-from comments.moderation import Status
-from porting import mt_format
+from comments.spam_checks import KnownCommenterCheck
+from moderation import spam
+from moderation.models import Status
+from porting import mt_entries
 from trackbacks import cleaning
 from trackbacks.models import Trackback
-from trackbacks.receiving import ping_submission
+from trackbacks.screening import ping_submission
 
 _href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 EXCERPT_LIMIT = 10_000  # characters of a ping's excerpt kept (the old blog kept them all)
 STATUSES = {
-    mt_format.APPROVED: Status.APPROVED,
-    mt_format.PENDING: Status.PENDING,
-    mt_format.SPAM: Status.SPAM,
+    mt_entries.APPROVED: Status.APPROVED,
+    mt_entries.PENDING: Status.PENDING,
+    mt_entries.SPAM: Status.SPAM,
 }
 
 
@@ -77,7 +78,7 @@ class SpamRules:
 
     def __init__(self):
         self.checks = [
-            check for check in spam.load_checks() if not isinstance(check, spam.KnownCommenterCheck)
+            check for check in spam.load_checks() if not isinstance(check, KnownCommenterCheck)
         ]
 
     def verdict(self, submission: spam.Submission) -> spam.Verdict | None:
@@ -101,10 +102,10 @@ class ItemWriter:
         self.rules = SpamRules()
         self._reasons: dict[str, str] = {}
 
-    def items(self, entry: mt_format.Entry) -> list:
+    def items(self, entry: mt_entries.Entry) -> list:
         raise NotImplementedError
 
-    def build(self, item, post, when: datetime, entry: mt_format.Entry, part) -> Model | None:
+    def build(self, item, post, when: datetime, entry: mt_entries.Entry, part) -> Model | None:
         """The row for one item, or None (with a warning) when it cannot be stored."""
         raise NotImplementedError
 
@@ -115,7 +116,7 @@ class ItemWriter:
     def identity(self, row: Model) -> tuple:
         raise NotImplementedError
 
-    def rows(self, targets: Iterable[tuple[mt_format.Entry, object, bool]], part) -> list[Model]:
+    def rows(self, targets: Iterable[tuple[mt_entries.Entry, object, bool]], part) -> list[Model]:
         """Rows for every item of the targets: (entry, post, whether the post is new).
 
         Items already on a post that existed before the import (the same
@@ -192,7 +193,7 @@ class CommentWriter(ItemWriter):
 
         return finish
 
-    def build(self, item: mt_format.Comment, post, when, entry, part) -> Comment:
+    def build(self, item: mt_entries.Comment, post, when, entry, part) -> Comment:
         url = clean_url(item.url)
         if item.url.strip() and (not url or len(url) > 200):
             part.warnings.append(
@@ -242,7 +243,7 @@ class PingWriter(ItemWriter):
         # The database keeps one ping per source URL and post.
         return (post_ref(row), row.url)
 
-    def build(self, item: mt_format.Ping, post, when, entry, part) -> Trackback | None:
+    def build(self, item: mt_entries.Ping, post, when, entry, part) -> Trackback | None:
         url = clean_url(item.url)
         if not url or len(url) > 2000:
             part.warnings.append(

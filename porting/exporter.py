@@ -1,7 +1,7 @@
 """The whole blog as Movable Type entries, one post at a time.
 
 `blog_entries()` turns posts, with their approved comments and pings, into
-`mt_format.Entry` objects while reading the database in chunks, so
+`mt_entries.Entry` objects while reading the database in chunks, so
 exporting a large blog needs memory for one chunk, not for the blog.
 Dates are written to the second, as the format holds them.
 """
@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment
-from porting import mt_format
-from porting.mt_format import Entry
+from porting import mt_entries
+from porting.mt_entries import Entry
 from trackbacks.models import Trackback
 
 CHUNK = 500
@@ -41,7 +41,7 @@ def post_entry(post: Post, tz: tzinfo) -> Entry:
         body=post.body,
         excerpt=post.excerpt,
         comments=[
-            mt_format.Comment(
+            mt_entries.Comment(
                 author=comment.author_name,
                 email=comment.author_email,
                 url=comment.author_url,
@@ -52,7 +52,7 @@ def post_entry(post: Post, tz: tzinfo) -> Entry:
             for comment in post.approved_comments
         ],
         pings=[
-            mt_format.Ping(
+            mt_entries.Ping(
                 title=ping.title,
                 url=ping.url,
                 ip=ping.ip_address or "",

@@ -26,11 +26,11 @@ from django.utils.text import slugify
 from blog import markup
 from blog.models import Category, Post, Tag
 from blog.signals import content_changed
-from comments.moderation import Status
+from moderation.models import Status
 from porting import discussion
 from porting.middleware import could_be_old_path
 from porting.models import ImportedEntry, OldPath
-from porting.mt_format import Entry, EntryError, EntryProblem
+from porting.mt_entries import Entry, EntryError, EntryProblem
 
 OUTCOMES = ("created", "existing", "flagged", "failed")
 MARKDOWN_FILTERS = frozenset({"markdown", "markdown_with_smartypants"})

@@ -4,9 +4,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from porting import mt_format, wxr
+from porting import mt_reader, wxr
 from porting.importer import ImportOptions, ImportReport, import_entries
-from porting.mt_format import Entry, EntryError
+from porting.mt_entries import Entry, EntryError
 
 
 class MTSource:
@@ -19,12 +19,12 @@ class MTSource:
 
     def count(self) -> int:
         start = self.stream.tell()
-        total = mt_format.count_entries(self.stream)
+        total = mt_reader.count_entries(self.stream)
         self.stream.seek(start)
         return total
 
     def __iter__(self) -> Iterator[Entry | EntryError]:
-        return mt_format.read_entries(self.stream, encoding=self.encoding)
+        return mt_reader.read_entries(self.stream, encoding=self.encoding)
 
     def notes(self) -> list[str]:
         return []
@@ -66,7 +66,7 @@ def import_file(
 ) -> ImportReport:
     """Import the export at `path`; `progress(total)` returns the per-entry callback.
 
-    Raises `mt_format.ExportError` when the file as a whole cannot be read.
+    Raises `mt_entries.ExportError` when the file as a whole cannot be read.
     """
     with path.open("rb") as stream:
         source = SOURCES[kind](stream, encoding)

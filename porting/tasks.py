@@ -12,7 +12,7 @@ from django_tasks import task
 
 from porting.importer import ImportOptions
 from porting.models import ImportJob
-from porting.mt_format import ExportError
+from porting.mt_entries import ExportError
 from porting.sources import import_file
 
 logger = logging.getLogger(__name__)

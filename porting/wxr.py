@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from porting.mt_format import (
+from porting.mt_entries import (
     APPROVED,
     PENDING,
     SPAM,

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from blog.models import Post
-from comments.moderation_admin import ModerationAdminMixin
+from moderation.admin import ModerationAdminMixin
 from trackbacks import protocol
 from trackbacks.models import OutgoingPing, Trackback
-from trackbacks.receiving import linkback_redecode, unpack_page
+from trackbacks.verification import redecode_linkback, unpack_page
 
 
 def _queue_sending(post_ids) -> None:
@@ -137,7 +137,7 @@ class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.action(permissions=["change"], description=_("Read the text again"))
     def read_again(self, request, queryset) -> None:
         held = queryset.filter(undecoded__isnull=False).select_related("post")
-        read = sum(1 for item in held if linkback_redecode(item=item))
+        read = sum(1 for item in held if redecode_linkback(item=item))
         self.message_user(
             request,
             _("%(read)d of %(held)d pings with unread text could be read now.")

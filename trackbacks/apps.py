@@ -11,10 +11,10 @@ class TrackbacksConfig(AppConfig):
 
         from blog import discussion
         from blog.models import Post
-        from comments import moderation
+        from moderation import registry
         from trackbacks import signals
         from trackbacks.models import Trackback
 
         post_save.connect(signals.post_saved, sender=Post, dispatch_uid="trackbacks_post_saved")
         discussion.register_count("trackback_count", Trackback.objects.approved)
-        moderation.register(Trackback, email_template="trackbacks/email/new_trackback.txt")
+        registry.register(Trackback, email_template="trackbacks/email/new_trackback.txt")

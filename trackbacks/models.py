@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from comments.moderation import ModeratedItem, ModeratedQuerySet
+from moderation.models import ModeratedItem, ModeratedQuerySet
 
 
 class OutgoingPingQuerySet(models.QuerySet):

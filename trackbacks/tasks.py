@@ -5,7 +5,8 @@ from __future__ import annotations
 from django_tasks import default_task_backend, task
 
 from blog.models import Post
-from trackbacks import sending
+from trackbacks import sending, verification
+from trackbacks.models import Trackback
 
 
 @task()
@@ -29,11 +30,8 @@ def send_post_pings(post_id: int) -> int:
 
 @task()
 def verify_linkback(pk: int) -> str:
-    """Check that a received ping's source page links to the post (see `receiving`)."""
-    from trackbacks.models import Trackback
-    from trackbacks.receiving import linkback_verify
-
+    """Check that a received ping's source page links to the post (see `verification`)."""
     item = Trackback.objects.select_related("post").filter(pk=pk).first()
     if item is None:
         return "gone"
-    return linkback_verify(item=item)
+    return verification.verify_linkback(item=item)

@@ -17,8 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
-from comments.flood import client_ip
-from trackbacks import protocol, receiving
+from moderation.flood import client_ip
+from trackbacks import protocol, receiving, screening, targets
 from trackbacks.models import Trackback
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def trackback(request: HttpRequest, post_id: int) -> HttpResponse:
         # Movable Type's answer: a sender that retries is not punished.
         return protocol.trackback_response()
     ip = client_ip(request)
-    if receiving.throttle(ip=ip, post=post):
+    if screening.throttle(ip=ip, post=post):
         return protocol.trackback_response(
             _("You are sending TrackBack pings too quickly. Please try again later."), status=403
         )
@@ -91,7 +91,7 @@ def trackback(request: HttpRequest, post_id: int) -> HttpResponse:
         hold_reason = _("Held for review: a legacy GET ping")
     elif not ping.decoded_cleanly:
         hold_reason = _("Held for review: %(problem)s") % {"problem": ping.problem}
-    receiving.linkback_receive(
+    receiving.receive_linkback(
         post=post,
         kind=Trackback.Kind.TRACKBACK,
         url=ping.url,
@@ -156,7 +156,7 @@ def xmlrpc(request: HttpRequest) -> HttpResponse:
 def _pingback(request: HttpRequest, source: str, target: str) -> HttpResponse:
     if protocol.validate_webmention(source, target):
         raise protocol.PingbackFault(protocol.SOURCE_NOT_FOUND, "invalid source or target")
-    post = receiving.post_for_target(target, hosts=receiving.site_hosts(request))
+    post = targets.post_for_target(target, hosts=targets.site_hosts(request))
     if post is None or not post.pings_open:
         raise protocol.PingbackFault(protocol.TARGET_NOT_PINGABLE, "target not pingable")
     if Trackback.objects.filter(post=post, url=source).exists():
@@ -164,9 +164,9 @@ def _pingback(request: HttpRequest, source: str, target: str) -> HttpResponse:
             protocol.ALREADY_REGISTERED, "The pingback has already been registered."
         )
     ip = client_ip(request)
-    if receiving.throttle(ip=ip, post=post):
+    if screening.throttle(ip=ip, post=post):
         raise protocol.PingbackFault(protocol.ACCESS_DENIED, "throttled")
-    receiving.linkback_receive(
+    receiving.receive_linkback(
         post=post, kind=Trackback.Kind.PINGBACK, url=source, target_url=target, ip=ip
     )
     return protocol.xmlrpc_response(
@@ -197,15 +197,15 @@ def webmention(request: HttpRequest) -> HttpResponse:
     problem = protocol.validate_webmention(source, target)
     if problem:
         return _plain(problem, 400)
-    post = receiving.post_for_target(target, hosts=receiving.site_hosts(request))
+    post = targets.post_for_target(target, hosts=targets.site_hosts(request))
     if post is None:
         return _plain(_("The target is not a post of this site."), 400)
     if not post.pings_open:
         return _plain(_("This post does not accept mentions any more."), 400)
     ip = client_ip(request)
-    if receiving.throttle(ip=ip, post=post):
+    if screening.throttle(ip=ip, post=post):
         response = _plain(_("Too many mentions; please try again later."), 429)
         response["Retry-After"] = "60"
         return response
-    receiving.webmention_receive(post=post, source=source, target=target, ip=ip)
+    receiving.receive_webmention(post=post, source=source, target=target, ip=ip)
     return _plain(_("Webmention received; it will be verified and moderated."), 202)

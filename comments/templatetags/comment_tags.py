@@ -6,10 +6,10 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from comments import moderation, paging, visitor
+from comments import paging, visitor
 from comments.forms import CommentForm, form_token_placeholder
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from pagecache import pages
 from pagecache.fragments import cached_fragment, render_each
 
@@ -118,19 +118,3 @@ def _page_links(post, page) -> list[dict]:
             {"number": number, "url": f"{base}{query}#comments", "current": number == page.number}
         )
     return links
-
-
-@register.inclusion_tag("comments/admin/_pending.html")
-def moderation_pending() -> dict:
-    """How many items of every registered kind wait for moderation (admin index)."""
-    rows = []
-    for entry in moderation.registered():
-        meta = entry.model._meta
-        rows.append(
-            {
-                "name": meta.verbose_name_plural,
-                "count": entry.model.objects.in_moderation().count(),
-                "url": f"admin:{meta.app_label}_{meta.model_name}_changelist",
-            }
-        )
-    return {"rows": rows}

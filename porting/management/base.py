@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from porting.importer import ImportOptions, ImportReport, check_old_permalink
-from porting.mt_format import ExportError
+from porting.mt_entries import ExportError
 from porting.progress import Progress
 from porting.sources import import_file
 

@@ -1,7 +1,7 @@
 import pytest
 
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_post, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from blog.models import Tag
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import make_comment
 from tests.factories import make_category, make_post, make_user
 from tests.security.watch import Watch
@@ -73,7 +73,7 @@ def reader_urls(post, category, tag) -> list[str]:
         "/search/?q=京都",
         "/search/?q=nothing-matches",
         "/no/such/page/",
-        "/comments/moderate/forged-token/",
+        "/moderation/forged-token/",
     ]
 
 

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_post
 from trackbacks.models import Trackback
 

@@ -26,7 +26,7 @@ from django.urls import reverse
 
 from comments.admin import CommentAdmin
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import send
 from tests.comments.test_xss import FIELDS, VALID
 from tests.factories import make_post, make_user

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from blog.models import Post
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.browser.test_xss_corpus import (
     BODY_MARKUP,
     bad_attributes,

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 
-from comments.moderation import Status
+from moderation.models import Status
 from tests.browser.test_xss_corpus import bad_attributes, fold, log_in
 from tests.factories import make_post, make_user
 from tests.security.watch import Watch

@@ -4,7 +4,7 @@ from itertools import count
 
 from comments.forms import form_token
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 
 _seq = count(1)
 

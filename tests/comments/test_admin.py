@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import make_comment
 from tests.factories import make_post, make_user
 

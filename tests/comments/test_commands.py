@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import make_comment
 
 pytestmark = pytest.mark.django_db

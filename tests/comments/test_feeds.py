@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Post
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import make_comment
 from tests.factories import make_post
 
@@ -79,7 +79,7 @@ def test_post_page_links_its_comment_feed(client, post):
 
 
 def test_approving_an_older_comment_moves_the_post_feeds_last_modified(client, post):
-    from comments.moderation import moderate
+    from moderation.services import moderate
 
     now = timezone.now()
     held = make_comment(

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment, fingerprint
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import make_comment
 from tests.factories import make_post
 

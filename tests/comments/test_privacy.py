@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from blog.models import Post, Tag
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_category, make_post
 
@@ -85,6 +85,7 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
             reverse("comments:post-feed-rss", args=[draft.pk]),
         ],
         "comments:post-feed-atom": [reverse("comments:post-feed-atom", args=[post.pk])],
+        "moderation:link": [reverse("moderation:link", args=["forged"])],
         "comments:moderate-link": [reverse("comments:moderate-link", args=["forged"])],
         "comments:permalink": [c.get_absolute_url() for c in Comment.objects.all()],
         "trackbacks:ping": [

@@ -16,7 +16,8 @@ from blog.models import Post
 from comments import visitor
 from comments.forms import form_age
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from pagecache.pages import CSRF_PLACEHOLDER
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_ping, make_post

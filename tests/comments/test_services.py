@@ -6,8 +6,8 @@ from django.db import connection, connections
 
 from comments import services
 from comments.models import Comment
-from comments.moderation import Status
-from comments.services import comment_submit
+from comments.services import submit_comment
+from moderation.models import Status
 from tests.factories import make_post
 
 ARGS = {
@@ -22,7 +22,7 @@ ARGS = {
 
 @pytest.mark.django_db
 def test_submit_stores_the_verdict_and_reason(post):
-    comment, created = comment_submit(post=post, **ARGS)
+    comment, created = submit_comment(post=post, **ARGS)
 
     assert created
     assert (comment.status, comment.status_reason) == (Status.PENDING, "Awaiting review")
@@ -31,8 +31,8 @@ def test_submit_stores_the_verdict_and_reason(post):
 
 @pytest.mark.django_db
 def test_repeat_returns_the_stored_comment(post):
-    first, _ = comment_submit(post=post, **ARGS)
-    again, created = comment_submit(post=post, **{**ARGS, "email": "HANAKO@example.com "})
+    first, _ = submit_comment(post=post, **ARGS)
+    again, created = submit_comment(post=post, **{**ARGS, "email": "HANAKO@example.com "})
 
     assert (again.pk, created) == (first.pk, False)
     assert Comment.objects.count() == 1
@@ -42,7 +42,7 @@ def test_repeat_returns_the_stored_comment(post):
 def test_a_race_past_the_python_check_is_stopped_by_the_database(monkeypatch):
     """Both requests pass the lookup before either inserts: the constraint decides."""
     post = make_post()
-    first, _ = comment_submit(post=post, **ARGS)
+    first, _ = submit_comment(post=post, **ARGS)
 
     class Blind:
         """The manager as seen by a request that looked before the other one inserted."""
@@ -59,7 +59,7 @@ def test_a_race_past_the_python_check_is_stopped_by_the_database(monkeypatch):
     real = Comment.objects
     monkeypatch.setattr(services.Comment, "objects", Blind(real))
 
-    again, created = comment_submit(post=post, **ARGS)
+    again, created = submit_comment(post=post, **ARGS)
 
     assert (again.pk, created) == (first.pk, False)
     assert real.count() == 1
@@ -80,7 +80,7 @@ def test_simultaneous_double_submissions_are_stored_once_on_postgresql():
     def submit():
         try:
             barrier.wait(timeout=10)
-            results.append(comment_submit(post=post, **ARGS))
+            results.append(submit_comment(post=post, **ARGS))
         except Exception as error:
             errors.append(error)
         finally:

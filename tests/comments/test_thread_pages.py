@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from blog.models import Post
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from pagecache import pages as pagecache
 from tests.comments.helpers import send
 from tests.factories import make_category, make_post

@@ -8,7 +8,7 @@ from django.utils import timezone
 from blog.models import Post
 from comments import visitor
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_category, make_post
 

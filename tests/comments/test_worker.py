@@ -11,7 +11,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from tests.comments.helpers import send
 
 # The worker commits and checks its connection as in production (autocommit), so
@@ -28,7 +29,7 @@ def database_queue(settings):
 
 def moderation_emails():
     """The queue's record of moderation emails (other apps may queue their own work)."""
-    return DBTaskResult.objects.filter(task_path="comments.tasks.send_moderation_email")
+    return DBTaskResult.objects.filter(task_path="moderation.tasks.send_moderation_email")
 
 
 def run_worker() -> None:
@@ -77,7 +78,7 @@ class FlakyMail:
 def test_a_failing_email_is_logged_and_sent_on_a_later_try(
     submitted, monkeypatch, caplog, time_machine
 ):
-    monkeypatch.setattr("comments.tasks.send_mail", FlakyMail(failures=1))
+    monkeypatch.setattr("moderation.mails.send_mail", FlakyMail(failures=1))
 
     with caplog.at_level(logging.WARNING, logger="kiji.tasks"):
         run_worker()
@@ -99,7 +100,7 @@ def test_a_failing_email_is_logged_and_sent_on_a_later_try(
 def test_an_email_that_never_goes_is_kept_as_failed_not_lost(
     submitted, monkeypatch, caplog, time_machine
 ):
-    monkeypatch.setattr("comments.tasks.send_mail", FlakyMail(failures=99))
+    monkeypatch.setattr("moderation.mails.send_mail", FlakyMail(failures=99))
 
     with caplog.at_level(logging.WARNING, logger="kiji.tasks"):
         for minutes in (0, 2, 5):  # the delays double: 60 s, then 120 s

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.comments.helpers import send
 from tests.comments.inert import problems
 

@@ -85,7 +85,7 @@ def test_an_unreachable_redis_reads_as_empty_and_writes_nothing(caplog, monkeypa
 
 
 def test_flood_control_lets_comments_through_while_redis_is_down(monkeypatch):
-    from comments import flood
+    from moderation import flood
 
     monkeypatch.setattr(flood, "cache", unreachable_cache())
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from blog.models import Post, Tag
 from blog.templatetags.blog_tags import blog_sidebar
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from pagecache import pages as pagecache
 from tests.comments.helpers import form_data, make_comment, send
 from tests.factories import make_category, make_post, make_user

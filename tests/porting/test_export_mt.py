@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from blog.models import Category, Post, Tag
 from comments.models import Comment
-from comments.moderation import Status
-from porting import exporter, mt_format
+from moderation.models import Status
+from porting import exporter, mt_reader
 from porting.models import ImportedEntry, OldPath
 from tests.factories import make_category, make_post, make_user
 from trackbacks.models import Trackback
@@ -149,7 +149,7 @@ def snapshot() -> list[dict]:
 def test_export_writes_every_post_in_the_mt_format(blog):
     text = export()
 
-    entries = list(mt_format.read_entries(io.BytesIO(text.encode())))
+    entries = list(mt_reader.read_entries(io.BytesIO(text.encode())))
     assert [e.title for e in entries] == ["秋の京都旅行", "Tom & Jerry <3"]
     assert "TITLE: Tom &amp; Jerry &lt;3" in text
     assert "STATUS: Draft" in text

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from blog.models import Post
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_user
 from tests.porting.files import FIXTURES, REAL_EXPORTS
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import Post
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_user
 from tests.porting.files import FIXTURES, REAL_EXPORTS
 from trackbacks.models import Trackback

@@ -6,18 +6,18 @@ from datetime import datetime
 import pytest
 
 from legacy_japanese.decoding import guess_file_encoding
-from porting import mt_format
-from porting.mt_format import Entry, EntryError
+from porting import mt_reader, mt_writer
+from porting.mt_entries import Entry, EntryError, EntryProblem, ExportError
 from tests.porting.files import FIXTURES, REAL_EXPORTS
 
 
 def read(data: bytes, encoding: str = "auto") -> list[Entry | EntryError]:
-    return list(mt_format.read_entries(io.BytesIO(data), encoding=encoding))
+    return list(mt_reader.read_entries(io.BytesIO(data), encoding=encoding))
 
 
 def read_file(name: str, encoding: str = "auto") -> list[Entry | EntryError]:
     with (FIXTURES / name).open("rb") as stream:
-        return list(mt_format.read_entries(stream, encoding=encoding))
+        return list(mt_reader.read_entries(stream, encoding=encoding))
 
 
 def test_spec_example_parses_as_the_digest_says():
@@ -98,7 +98,7 @@ def test_wrong_forced_encoding_reports_each_entry_instead_of_stopping():
 
 
 def test_unknown_encoding_name_is_an_export_error():
-    with pytest.raises(mt_format.ExportError, match="unknown encoding"):
+    with pytest.raises(ExportError, match="unknown encoding"):
         read(b"TITLE: x\n", encoding="klingon")
 
 
@@ -143,13 +143,13 @@ def test_typepad_quirks_crlf_cr_unknown_keys_empty_values_and_a_bad_entry():
     ],
 )
 def test_dates(text, expected):
-    assert mt_format.parse_date(text) == expected
+    assert mt_reader.parse_date(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "yesterday", "02/30/2004 10:00:00", "09/02/2004 13:00 PM"])
 def test_bad_dates_are_problems(text):
-    with pytest.raises(mt_format.EntryProblem):
-        mt_format.parse_date(text)
+    with pytest.raises(EntryProblem):
+        mt_reader.parse_date(text)
 
 
 def test_last_entry_without_separator_and_missing_date_named():
@@ -202,7 +202,7 @@ def test_writer_output_reads_back_the_same():
     entry.tags = ["Movable Type", "京都"]
     entry.body += "\n--------\nafter a rule of eight"
 
-    [again] = read(mt_format.write_entry(entry).encode())
+    [again] = read(mt_writer.write_entry(entry).encode())
 
     for name in ("title", "author", "basename", "status", "date", "excerpt", "keywords"):
         assert getattr(again, name) == getattr(entry, name), name
@@ -215,7 +215,7 @@ def test_writer_output_reads_back_the_same():
 
 def test_count_entries_matches_the_reader():
     with (FIXTURES / "typepad-quirks.txt").open("rb") as stream:
-        assert mt_format.count_entries(stream) == 3
+        assert mt_reader.count_entries(stream) == 3
 
 
 @pytest.mark.skipif(not REAL_EXPORTS.exists(), reason="real TypePad exports not present")
@@ -230,7 +230,7 @@ def test_count_entries_matches_the_reader():
 )
 def test_real_exports_read_completely(name, entries, comments, pings):
     with (REAL_EXPORTS / name).open("rb") as stream:
-        read_back = list(mt_format.read_entries(stream))
+        read_back = list(mt_reader.read_entries(stream))
 
     assert all(isinstance(e, Entry) for e in read_back)
     assert len(read_back) == entries

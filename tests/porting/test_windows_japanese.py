@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 
 from blog.models import Post
 from comments.models import Comment
-from porting import mt_format
+from porting import mt_entries, mt_reader
 from tests.factories import make_user
 from tests.porting.files import FIXTURES
 from trackbacks.models import Trackback
@@ -60,10 +60,10 @@ def yamazaki(db):
 @pytest.mark.parametrize("name", FIXTURE_FILES)
 def test_the_reader_gives_the_source_text_for_every_encoding_and_line_ending(name):
     with (HERE / name).open("rb") as stream:
-        entries = list(mt_format.read_entries(stream))
-    expected = list(mt_format.read_entries(io.BytesIO(expected_text(name).encode("utf-8"))))
+        entries = list(mt_reader.read_entries(stream))
+    expected = list(mt_reader.read_entries(io.BytesIO(expected_text(name).encode("utf-8"))))
 
-    assert [type(e) for e in entries] == [mt_format.Entry] * 3
+    assert [type(e) for e in entries] == [mt_entries.Entry] * 3
     assert entries == expected
 
 

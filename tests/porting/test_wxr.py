@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from blog.models import Post
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 from porting import wxr
 from porting.models import OldPath
 from tests.factories import make_user

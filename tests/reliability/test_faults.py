@@ -12,7 +12,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from tests.comments.helpers import send
 from tests.factories import make_post, make_user
 from tests.reliability.conftest import make_served_post

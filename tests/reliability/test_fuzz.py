@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from comments.forms import form_token
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from tests.factories import make_post
 
 pytestmark = pytest.mark.django_db

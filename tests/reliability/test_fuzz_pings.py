@@ -10,7 +10,7 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_post
 from tests.reliability.test_fuzz import ENCODINGS, FUZZ
 from trackbacks.models import Trackback

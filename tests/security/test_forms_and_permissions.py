@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from comments import notify
 from comments.models import Comment
-from comments.moderation import Status
+from moderation import links
+from moderation.models import Status
 from tests.comments.helpers import form_data, make_comment
 from tests.factories import make_post, make_user
 
@@ -63,7 +63,7 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(blog):
             reverse("comments:post", args=[post.pk]), form_data(post, preview="1")
         ),
         "moderation link": reader.get(
-            reverse("comments:moderate-link", args=[notify.action_token(comment, "approve")])
+            reverse("moderation:link", args=[links.action_token(comment, "approve")])
         ),
         "admin login": Client().get("/admin/login/"),
         "admin list": staff.get(CHANGELIST),
@@ -98,7 +98,7 @@ def test_comment_form_without_a_token_is_refused_with_a_clear_page(blog):
 
 def test_moderation_link_without_a_token_changes_nothing(blog):
     _, _, comment = blog
-    url = reverse("comments:moderate-link", args=[notify.action_token(comment, "approve")])
+    url = reverse("moderation:link", args=[links.action_token(comment, "approve")])
 
     assert strict().post(url).status_code == 403
     assert Comment.objects.get().status == Status.PENDING
@@ -158,7 +158,7 @@ def test_view_only_staff_does_not_even_see_the_actions(blog):
 
 
 def approve_url(comment) -> str:
-    return reverse("comments:moderate-link", args=[notify.action_token(comment, "approve")])
+    return reverse("moderation:link", args=[links.action_token(comment, "approve")])
 
 
 def tamper(token: str) -> list[str]:
@@ -172,17 +172,17 @@ def tamper(token: str) -> list[str]:
         token + "0",
         token.upper(),
         signing.dumps({"m": "comments.comment", "pk": 1, "a": "approve", "s": ""}, salt="other"),
-        signing.dumps({"m": "comments.comment", "pk": 1, "a": "delete", "s": ""}, salt=notify.SALT),
+        signing.dumps({"m": "comments.comment", "pk": 1, "a": "delete", "s": ""}, salt=links.SALT),
     ]
 
 
 def test_tampered_links_fail_safely_and_change_nothing(blog):
     _, _, comment = blog
-    token = notify.action_token(comment, "approve")
+    token = links.action_token(comment, "approve")
     reader = Client()
 
     for forged in tamper(token):
-        url = reverse("comments:moderate-link", args=[forged])
+        url = reverse("moderation:link", args=[forged])
         assert reader.get(url).status_code == 400, forged
         assert reader.post(url).status_code == 400, forged
     assert Comment.objects.get().status == Status.PENDING
@@ -191,25 +191,25 @@ def test_tampered_links_fail_safely_and_change_nothing(blog):
 def test_a_link_for_one_comment_cannot_moderate_another(blog):
     _, post, comment = blog
     other = make_comment(post, status=Status.PENDING)
-    token = notify.action_token(comment, "approve")
-    payload = signing.loads(token, salt=notify.SALT)
+    token = links.action_token(comment, "approve")
+    payload = signing.loads(token, salt=links.SALT)
     value = signing.dumps({**payload, "pk": other.pk}, salt="not-the-key", compress=True)
     forged = value.rsplit(":", 1)[0] + ":" + token.rsplit(":", 1)[1]
 
-    assert Client().post(reverse("comments:moderate-link", args=[forged])).status_code == 400
+    assert Client().post(reverse("moderation:link", args=[forged])).status_code == 400
     assert Comment.objects.get(pk=other.pk).status == Status.PENDING
 
 
 def test_a_comment_deleted_between_reading_and_using_the_link_is_refused(blog, monkeypatch):
     _, _, comment = blog
-    read = notify.read_token
+    read = links.read_token
 
     def read_then_delete(token):
         link = read(token)
         Comment.objects.filter(pk=link.item.pk).delete()
         return link
 
-    monkeypatch.setattr(notify, "read_token", read_then_delete)
+    monkeypatch.setattr(links, "read_token", read_then_delete)
 
     assert Client().post(approve_url(comment)).status_code == 400
 
@@ -221,8 +221,8 @@ def test_two_clicks_at_once_moderate_once(settings):
         pytest.skip("needs PostgreSQL (set DATABASE_URL) for real row locks")
     post = make_post("Race")
     comment = make_comment(post, status=Status.PENDING)
-    urls = [approve_url(comment), reverse("comments:moderate-link", args=[
-        notify.action_token(comment, "spam")])]  # fmt: skip
+    urls = [approve_url(comment), reverse("moderation:link", args=[
+        links.action_token(comment, "spam")])]  # fmt: skip
     start = threading.Barrier(len(urls) * 4)
     codes: list[int] = []
 

@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from comments.moderation import Status
+from moderation.models import Status
 from trackbacks.models import OutgoingPing, Trackback
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from blog.models import Post
-from comments.moderation import Status
+from moderation.models import Status
 from tests.factories import make_ping, make_post
 from trackbacks import discovery, protocol
 from trackbacks.models import Trackback

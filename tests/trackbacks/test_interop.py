@@ -13,7 +13,8 @@ import pytest
 from django.db import transaction
 from django.utils.encoding import iri_to_uri
 
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from tests.factories import make_post
 from trackbacks.models import OutgoingPing, Trackback
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 
 from blog.models import Post
-from comments.moderation import Status, moderate
+from moderation.models import Status
+from moderation.services import moderate
 from tests.factories import make_post
 from trackbacks.models import Trackback
 
@@ -268,7 +269,7 @@ def test_the_author_is_notified_with_one_click_links(
     assert message.to == ["author@example.com"]
     assert "TrackBack" in message.subject
     assert "京都" in message.body and "http://a.example/p" in message.body
-    assert "/comments/moderate/" in message.body
+    assert "/moderation/" in message.body
 
 
 def test_the_one_click_email_link_approves_a_ping(client, post, django_capture_on_commit_callbacks):

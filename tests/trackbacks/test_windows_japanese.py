@@ -15,8 +15,9 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from comments.moderation import ApprovalRefused, Status, moderate
 from legacy_japanese import decoding
+from moderation.models import Status
+from moderation.services import ApprovalRefused, moderate
 from tests.factories import make_post, make_user
 from tests.trackbacks.test_receiving import (
     FORM,

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.moderation import Status
+from moderation.models import Status
 
 
 class Command(BaseCommand):

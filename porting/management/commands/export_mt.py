@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from porting.exporter import blog_entries
 from porting.management.base import parse_timezone
-from porting.mt_format import write_entries
+from porting.mt_writer import write_entries
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from legacy_japanese.decoding import label
 from trackbacks.models import Trackback
-from trackbacks.receiving import linkback_redecode
+from trackbacks.verification import redecode_linkback
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         read = total = 0
         for item in held.iterator(chunk_size=100):
             total += 1
-            if linkback_redecode(item=item, save=not dry_run):
+            if redecode_linkback(item=item, save=not dry_run):
                 read += 1
                 self.stdout.write(
                     f"#{item.pk} {item.url}: read as {label(item.charset)}: {item.title}"

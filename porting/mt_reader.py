@@ -1,9 +1,4 @@
-"""The Movable Type import/export format: a streaming reader and writer.
-
-The format is the one Movable Type, TypePad and cocolog export: entries
-separated by a line of eight dashes, sections inside an entry by a line of
-five dashes, `KEY: VALUE` metadata in any order, then `BODY:`,
-`EXTENDED BODY:`, `EXCERPT:`, `KEYWORDS:`, `COMMENT:` and `PING:` sections.
+"""Reading Movable Type exports: a streaming, section-aware reader.
 
 Reading follows Movable Type's own section-aware importer and tolerates what
 real exports contain: CRLF or CR line endings, a last entry without its
@@ -12,22 +7,30 @@ separator, blank lines in metadata, unknown keys, empty values, 12- and
 forced). An entry that cannot be read becomes an `EntryError` naming its
 title and line; the entries around it are still read.
 
-Nothing here touches the database: entries are plain dataclasses.
+The records and the format's markers are in `porting.mt_entries`.
 """
 
 import codecs
 import csv
 import html
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime
-from typing import BinaryIO, NamedTuple, TextIO
+from typing import BinaryIO, NamedTuple
 
 from legacy_japanese import decoding
+from porting.mt_entries import (
+    ENTRY_SEPARATOR,
+    META_START,
+    SECTION_SEPARATOR,
+    Comment,
+    Entry,
+    EntryError,
+    EntryProblem,
+    ExportError,
+    Ping,
+)
 
-ENTRY_SEPARATOR = "--------"
-SECTION_SEPARATOR = "-----"
 SECTION_KEYWORDS = ("BODY", "EXTENDED BODY", "EXCERPT", "KEYWORDS", "COMMENT", "PING")
 COMMENT_KEYS = frozenset({"AUTHOR", "EMAIL", "URL", "IP", "DATE"})
 PING_KEYS = frozenset({"TITLE", "URL", "IP", "DATE", "BLOG NAME"})
@@ -46,104 +49,7 @@ _mt_date = re.compile(
     r"^\s*(\d{1,2})/(\d{1,2})/(\d{2,4})\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:\s*([AaPp][Mm]))?\s*$"
 )
 _iso_date = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?\s*$")
-_meta_start = re.compile(rb"^[A-Z][A-Z0-9 _]*:")
 _tags_in_html = re.compile(r"<[^>]*>")
-_keyword_split = re.compile("[,\u3001\uff0c\n]")  # comma, ideographic and fullwidth comma
-
-
-class ExportError(ValueError):
-    """The file as a whole cannot be read (for example, not a text file)."""
-
-
-# Moderation states an export can give a comment or ping. MT exports hold only
-# approved ones; WordPress exports also pending and spam.
-APPROVED, PENDING, SPAM = "approved", "pending", "spam"
-
-
-@dataclass
-class Comment:
-    author: str = ""
-    email: str = ""
-    url: str = ""
-    ip: str = ""
-    date: datetime | None = None
-    text: str = ""
-    status: str = APPROVED
-
-
-@dataclass
-class Ping:
-    title: str = ""
-    url: str = ""
-    ip: str = ""
-    blog_name: str = ""
-    date: datetime | None = None
-    excerpt: str = ""
-    status: str = APPROVED
-    kind: str = "trackback"  # MT exports hold TrackBacks; WordPress also pingbacks
-
-
-@dataclass
-class Entry:
-    """One entry of an export. Dates are naive, in the blog's local time."""
-
-    line: int = 0
-    title: str = ""
-    author: str = ""
-    basename: str = ""
-    unique_url: str = ""
-    status: str = "publish"
-    allow_comments: bool = True
-    allow_pings: bool = True
-    convert_breaks: str = "0"
-    primary_category: str = ""
-    categories: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    date: datetime | None = None
-    no_entry: bool = False
-    body: str = ""
-    extended_body: str = ""
-    excerpt: str = ""
-    keywords: str = ""
-    comments: list[Comment] = field(default_factory=list)
-    pings: list[Ping] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    place: str = ""  # where the entry is, when not a line (e.g. a WXR item)
-
-    @property
-    def all_categories(self) -> list[str]:
-        """The primary category first, then the others, without repeats."""
-        names = [self.primary_category, *self.categories] if self.primary_category else []
-        names = names or list(self.categories)
-        return list(dict.fromkeys(name for name in names if name))
-
-    @property
-    def keyword_tags(self) -> list[str]:
-        return [word.strip() for word in _keyword_split.split(self.keywords) if word.strip()]
-
-    def describe(self) -> str:
-        return f"“{self.title or '(untitled)'}” ({self.place or f'line {self.line}'})"
-
-
-@dataclass
-class EntryError:
-    """An entry that could not be read: where it is and what was wrong."""
-
-    line: int
-    title: str
-    message: str
-    place: str = ""
-
-    def describe(self) -> str:
-        where = self.place or f"line {self.line}"
-        return f"“{self.title or '(untitled)'}” ({where}): {self.message}"
-
-
-class EntryProblem(ValueError):
-    pass
-
-
-# Reading ----------------------------------------------------------------------
 
 
 def parse_date(value: str) -> datetime:
@@ -244,7 +150,7 @@ def records(stream: BinaryIO) -> Iterator[RawRecord]:
             if not line.strip() or line.rstrip() == separator:
                 held.append((offset, line))
                 continue
-            if _meta_start.match(line):
+            if META_START.match(line):
                 if any(part.strip() for part in lines):
                     yield RawRecord(start, lines, offsets)
                 lines, offsets, start = [], [], number
@@ -533,109 +439,3 @@ ENCODING_OPTIONS = {
     "iso2022_jp_ms": "cp50221",
     "iso2022_jp_3": "iso-2022-jp-3",
 }
-
-
-# Writing ----------------------------------------------------------------------
-
-
-def format_date(value: datetime) -> str:
-    return value.strftime("%m/%d/%Y %I:%M:%S %p")
-
-
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
-
-
-def _name(value: str) -> str:
-    """A title or name on one line, with `&` and `<` escaped as MT stores them."""
-    return html.escape(_one_line(value), quote=False)
-
-
-def _body_text(value: str) -> str:
-    """Section text that reads back the same and cannot end the entry early.
-
-    Lines of five or eight dashes inside a text are read back as text (see
-    `records` and `parse_record`), except a line of eight dashes followed by
-    what looks like metadata: that one gets a leading space.
-    """
-    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    following = [line for line in lines if line.strip()]
-    out, seen = [], 0
-    for line in lines:
-        if line.strip():
-            seen += 1
-        if line.rstrip() == ENTRY_SEPARATOR:
-            after = following[seen] if seen < len(following) else ""
-            if not after or _meta_start.match(after.encode()):
-                line = f" {line}"
-        out.append(line)
-    return "\n".join(out)
-
-
-def _quote_tag(tag: str) -> str:
-    """A tag for TAGS: quoted (inner quotes doubled) when it holds a comma, space or quote."""
-    if any(ch in tag for ch in ', "'):
-        return '"' + tag.replace('"', '""') + '"'
-    return tag
-
-
-def write_entry(entry: Entry) -> str:
-    """One entry in the MT format, ending with its separator line."""
-    out = [
-        f"AUTHOR: {_one_line(entry.author)}",
-        f"TITLE: {_name(entry.title)}",
-    ]
-    if entry.basename:
-        out.append(f"BASENAME: {_one_line(entry.basename)}")
-    if entry.unique_url:
-        out.append(f"UNIQUE URL: {_one_line(entry.unique_url)}")
-    out += [
-        f"STATUS: {'Publish' if entry.status in ('publish', 'future') else 'Draft'}",
-        f"ALLOW COMMENTS: {int(entry.allow_comments)}",
-        f"CONVERT BREAKS: {entry.convert_breaks}",
-        f"ALLOW PINGS: {int(entry.allow_pings)}",
-    ]
-    if entry.primary_category:
-        out.append(f"PRIMARY CATEGORY: {_name(entry.primary_category)}")
-    out += [f"CATEGORY: {_name(name)}" for name in entry.all_categories]
-    if entry.date:
-        out.append(f"DATE: {format_date(entry.date)}")
-    if entry.tags:
-        out.append("TAGS: " + ",".join(_quote_tag(_name(tag)) for tag in entry.tags))
-    out += [SECTION_SEPARATOR, "BODY:", _body_text(entry.body), SECTION_SEPARATOR]
-    out += ["EXTENDED BODY:", _body_text(entry.extended_body), SECTION_SEPARATOR]
-    out += ["EXCERPT:", _body_text(entry.excerpt), SECTION_SEPARATOR]
-    out += ["KEYWORDS:", _body_text(entry.keywords), SECTION_SEPARATOR]
-    for comment in entry.comments:
-        out += [
-            "COMMENT:",
-            f"AUTHOR: {_name(comment.author)}",
-            f"EMAIL: {_one_line(comment.email)}",
-            f"IP: {_one_line(comment.ip)}",
-            f"URL: {_one_line(comment.url)}",
-        ]
-        if comment.date:
-            out.append(f"DATE: {format_date(comment.date)}")
-        out += [_body_text(comment.text), SECTION_SEPARATOR]
-    for ping in entry.pings:
-        out += [
-            "PING:",
-            f"TITLE: {_name(ping.title)}",
-            f"URL: {_one_line(ping.url)}",
-            f"IP: {_one_line(ping.ip)}",
-            f"BLOG NAME: {_name(ping.blog_name)}",
-        ]
-        if ping.date:
-            out.append(f"DATE: {format_date(ping.date)}")
-        out += [_body_text(ping.excerpt), SECTION_SEPARATOR]
-    out.append(ENTRY_SEPARATOR)
-    return "\n".join(out) + "\n"
-
-
-def write_entries(entries: Iterable[Entry], out: TextIO) -> int:
-    """Write entries to a text stream one at a time; return how many were written."""
-    written = 0
-    for entry in entries:
-        out.write(write_entry(entry))
-        written += 1
-    return written

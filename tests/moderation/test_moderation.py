@@ -8,9 +8,11 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from comments import moderation, notify
 from comments.models import Comment
-from comments.moderation import Status, moderate
+from moderation import links as moderation_links
+from moderation import registry
+from moderation.models import Status
+from moderation.services import moderate
 from tests.comments.helpers import make_comment, send
 from tests.factories import make_post, make_user
 
@@ -72,10 +74,10 @@ def test_moderate_refuses_an_unknown_status(post):
 
 
 def test_comment_model_is_registered_for_links_and_the_admin_index():
-    entry = moderation.registration("comments.comment")
+    entry = registry.registration("comments.comment")
 
     assert entry.model is Comment
-    assert entry in moderation.registered()
+    assert entry in registry.registered()
 
 
 def test_new_comment_emails_the_author_with_text_post_and_links(client, mailed_post):
@@ -139,6 +141,19 @@ def test_approve_link_shows_a_button_then_approves_once(client, mailed_post):
     assert "no longer works" in again.content.decode()
 
 
+def test_links_live_under_moderation_and_old_mails_links_lead_there(client, mailed_post):
+    send(client, mailed_post, text="Sent before the move")
+    approve = path(links(mail.outbox[0])["approve"])
+    token = approve.removeprefix("/moderation/").rstrip("/")
+    assert approve == f"/moderation/{token}/"
+
+    old = Client().get(f"/comments/moderate/{token}/")
+
+    assert old.status_code == 301
+    assert old["Location"] == approve
+    assert Comment.objects.get().status == Status.PENDING
+
+
 def test_spam_link_marks_as_spam_and_then_the_approve_link_is_dead(client, mailed_post):
     send(client, mailed_post)
     urls = {k: path(v) for k, v in links(mail.outbox[0]).items()}
@@ -174,17 +189,19 @@ def test_link_expires(client, mailed_post, settings, time_machine):
 
 @pytest.mark.parametrize("token", ["garbage", "a" * 300, "eyJtIjoiYXV0aC51c2VyIn0:x:y"])
 def test_forged_links_are_refused(client, token):
-    assert client.get(f"/comments/moderate/{token}/").status_code == 400
+    assert client.get(f"/moderation/{token}/").status_code == 400
 
 
 def test_link_for_a_model_that_is_not_registered_is_refused(client, post):
     from django.core import signing
 
     token = signing.dumps(
-        {"m": "auth.user", "pk": 1, "a": "approve", "s": ""}, salt=notify.SALT, compress=True
+        {"m": "auth.user", "pk": 1, "a": "approve", "s": ""},
+        salt=moderation_links.SALT,
+        compress=True,
     )
 
-    assert client.post(f"/comments/moderate/{token}/").status_code == 400
+    assert client.post(f"/moderation/{token}/").status_code == 400
 
 
 def test_link_for_a_deleted_comment_is_refused(client, mailed_post):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from comments import privacy
+from moderation import privacy
 
 
 def _emails(queryset) -> list[str]:
@@ -41,7 +41,7 @@ class PersonalDataAdminMixin:
         if request.POST.get("confirmed") != "yes":
             return TemplateResponse(
                 request,
-                "comments/admin/anonymise_confirmation.html",
+                "moderation/admin/anonymise_confirmation.html",
                 {
                     **self.admin_site.each_context(request),
                     "title": _("Anonymise these commenters?"),

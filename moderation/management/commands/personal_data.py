@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
-from comments import privacy
+from moderation import privacy
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import privacy
 from comments.models import Comment, fingerprint
-from comments.moderation import Status
+from moderation import privacy
+from moderation.models import Status
 from tests.comments.helpers import make_comment, send
 from tests.factories import make_post
 
@@ -47,12 +47,12 @@ def test_ips_older_than_the_retention_are_erased_and_newer_kept(post, settings):
 
 
 def test_erasing_covers_every_moderated_model(post):
-    from comments import moderation
+    from moderation import registry
 
     erased = privacy.erase_old_ips(days=1, dry_run=True)
 
     assert set(erased.ips) == {
-        str(e.model._meta.verbose_name_plural) for e in moderation.registered()
+        str(e.model._meta.verbose_name_plural) for e in registry.registered()
     }
     assert len(erased.ips) >= 1
 

@@ -1,19 +1,16 @@
-"""Moderation email with signed one-click links, for any registered moderated model.
+"""The signed one-click links in the moderation email, for any registered moderated model.
 
-* `notify_author(item)`: after the current transaction commits, queue (through
-  django-tasks) an email to the post's author (or `KIJI_MODERATION_EMAIL`)
-  with the item's text, the post, and links to approve it or mark it as
-  spam. Items the checks already marked as spam send nothing.
 * `action_token(item, action)` / `read_token(token)`: the signed link
   payload. A link names the model, the item and the action, expires after
   `KIJI_MODERATION_LINK_MAX_AGE` seconds, and works once: it also signs the
   item's moderation state, which any moderation (by link or in the admin)
   changes.
 
-The link view (`comments.views.moderate_by_link`) shows the item and one
-button; the POST it sends calls `use_link()`, which locks the item, checks
-the link is still unused and calls `moderation.moderate()`. A GET never changes
-anything, because mail scanners follow links.
+The link view (`moderation.views.moderate_by_link`, at `/moderation/<token>/`)
+shows the item and one button; the POST it sends calls `use_link()`, which
+locks the item, checks the link is still unused and calls
+`moderation.services.moderate()`. A GET never changes anything, because mail
+scanners follow links.
 """
 
 from __future__ import annotations
@@ -27,8 +24,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.urls import reverse
 
-from comments import moderation
-from comments.moderation import ModeratedItem, Status
+from moderation.models import ModeratedItem, Status
+from moderation.registry import registration
+from moderation.services import moderate
 
 SALT = "kiji.moderation.link"
 ACTIONS = {"approve": Status.APPROVED, "spam": Status.SPAM}
@@ -51,7 +49,7 @@ def action_token(item: ModeratedItem, action: str) -> str:
 
 
 def action_url(item: ModeratedItem, action: str) -> str:
-    path = reverse("comments:moderate-link", kwargs={"token": action_token(item, action)})
+    path = reverse("moderation:link", kwargs={"token": action_token(item, action)})
     return settings.KIJI_SITE_URL.rstrip("/") + path
 
 
@@ -70,7 +68,7 @@ def read_token(token: str) -> LinkAction:
     """The item and action a link names; `InvalidLink` unless it is valid right now."""
     try:
         payload = signing.loads(token, salt=SALT, max_age=settings.KIJI_MODERATION_LINK_MAX_AGE)
-        entry = moderation.registration(payload["m"])
+        entry = registration(payload["m"])
         action = payload["a"]
         if entry is None or action not in ACTIONS:
             raise InvalidLink
@@ -93,18 +91,4 @@ def use_link(link: LinkAction, *, by, reason: str) -> ModeratedItem:
     item = model.objects.select_for_update().filter(pk=link.item.pk).first()
     if item is None or _state(item) != link.state:
         raise InvalidLink
-    return moderation.moderate(item, status=link.status, by=by, reason=reason)
-
-
-def recipient(item: ModeratedItem) -> str:
-    return item.post.author.email or settings.KIJI_MODERATION_EMAIL
-
-
-def notify_author(item: ModeratedItem) -> None:
-    """Queue the moderation email for `item` once the current transaction commits."""
-    if item.status == Status.SPAM:
-        return
-    from comments.tasks import send_moderation_email
-
-    label, pk = item._meta.label_lower, item.pk
-    transaction.on_commit(lambda: send_moderation_email.enqueue(label, pk))
+    return moderate(item, status=link.status, by=by, reason=reason)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from comments import spam
 from comments.models import Comment
-from comments.moderation import Status
-from comments.spam import Kind, Submission, Verdict, check_submission
+from moderation import spam
+from moderation.models import Status
+from moderation.spam import Kind, Submission, Verdict, check_submission
 from tests.comments.helpers import form_data, make_comment, send
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ class AlwaysSpam(spam.SpamCheck):
 
 
 def test_checks_are_pluggable_through_the_setting(post, settings):
-    settings.KIJI_SPAM_CHECKS = ["tests.comments.test_spam.AlwaysSpam"]
+    settings.KIJI_SPAM_CHECKS = ["tests.moderation.test_spam.AlwaysSpam"]
 
     assert check_submission(submission(post)) == Verdict(Status.SPAM, "Said the external service")
 
@@ -187,3 +187,12 @@ def test_comment_from_a_blocked_address_through_the_view_is_spam(client, post, s
     send(client, post)
 
     assert Comment.objects.get().status_reason == "Blocked IP address"
+
+
+def test_a_setting_that_names_the_checks_where_they_were_before_keeps_working(post, settings):
+    settings.KIJI_SPAM_CHECKS = ["comments.spam.HoneypotCheck", "comments.spam.LinkCountCheck"]
+
+    verdict = check_submission(submission(post, honeypot="http://bot.example/"))
+
+    assert verdict.status == Status.SPAM
+    assert [type(check).__module__ for check in spam.load_checks()] == ["moderation.spam"] * 2

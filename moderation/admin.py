@@ -1,6 +1,6 @@
 """The admin's moderation desk, shared by every moderated model.
 
-Use it on the `ModelAdmin` of any `comments.moderation.ModeratedItem`::
+Use it on the `ModelAdmin` of any `moderation.models.ModeratedItem`::
 
     @admin.register(Trackback)
     class TrackbackAdmin(ModerationAdminMixin, admin.ModelAdmin):
@@ -12,15 +12,14 @@ It gives:
 * a status filter that shows pending items unless another status (or "All")
   is chosen, plus a filter by post;
 * bulk actions approve, reject, mark as spam, not spam (back to pending) and
-  delete, each calling `comments.moderation.moderate()` item by item;
+  delete, each calling `moderation.services.moderate()` item by item;
 * the moderation fields read-only (who, when, why), `list_select_related`
   for the post and the moderator, and no full-table COUNT
   (`show_full_result_count = False`) so the list stays fast at 100,000 rows;
 * a status change made in the change form also goes through `moderate()`.
 
 The number pending per registered model shows on the admin index
-(`comments/admin/index.html`, set as the site's index template by
-`comments/admin.py`).
+(`moderation/admin/index.html`, set as the site's index template here).
 """
 
 from django.contrib import admin, messages
@@ -28,7 +27,12 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from comments.moderation import ApprovalRefused, Status, moderate
+from blog.models import Post
+from moderation.models import Status
+from moderation.services import ApprovalRefused, moderate
+
+# The index shows how many items of every moderated kind are pending.
+admin.site.index_template = "moderation/admin/index.html"
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -71,8 +75,6 @@ class PostFilter(admin.SimpleListFilter):
     LATEST = 15
 
     def lookups(self, request, model_admin):
-        from blog.models import Post
-
         items = model_admin.model.objects.filter(post=OuterRef("pk"))
         posts = list(
             Post.objects.filter(Exists(items))

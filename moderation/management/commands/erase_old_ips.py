@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from comments import privacy
+from moderation import privacy
 
 
 class Command(BaseCommand):

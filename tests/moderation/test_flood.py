@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from comments.flood import client_ip, flood_check
+from moderation.flood import client_ip, flood_check
 
 
 def request(remote="203.0.113.9", forwarded=None):

@@ -3,7 +3,7 @@
 Two duties, for every kind of item readers send (comments; pings too):
 
 * Retention. `erase_old_ips(days=...)` blanks the IP address of every
-  moderated item (every model registered with `comments.moderation`, so
+  moderated item (every model registered with `moderation.registry`, so
   comments and pings alike) received more than `KIJI_IP_RETENTION_DAYS` days
   ago, and deletes django-axes' records of failed admin logins as old. The
   `erase_old_ips` management command runs it; schedule it daily.
@@ -39,7 +39,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comments import moderation
+from moderation import registry
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def erase_old_ips(*, days: int | None = None, dry_run: bool = False) -> Erased:
         return Erased({}, 0)
     cutoff = timezone.now() - timedelta(days=days)
     ips = {}
-    for entry in moderation.registered():
+    for entry in registry.registered():
         old = entry.model.objects.filter(created_at__lt=cutoff, ip_address__isnull=False)
         label = str(entry.model._meta.verbose_name_plural)
         ips[label] = old.count() if dry_run else old.update(ip_address=None)
@@ -170,37 +170,6 @@ def anonymise(email: str) -> int:
 def delete(email: str) -> int:
     """Delete every item stored for `email`; return how many."""
     return sum(_matching(source, email).delete()[0] for source in sources())
-
-
-def comments_source() -> PersonalData:
-    from comments.models import Comment
-
-    return PersonalData(
-        model=Comment,
-        key="comments",
-        email_field="author_email",
-        exported=[
-            "post",
-            "author_name",
-            "author_email",
-            "author_url",
-            "text",
-            "status",
-            "created_at",
-            "ip_address",
-            "notify_on_approval",
-        ],
-        anonymised={
-            "author_name": anonymous_name,
-            "author_email": lambda item: erased_address(item.pk),
-            "author_url": "",
-            "ip_address": None,
-            "notify_on_approval": False,
-            # Recomputed from the placeholder address when saved.
-            "fingerprint": "",
-        },
-        after_anonymise=scrub_reason,
-    )
 
 
 def anonymous_name(item) -> str:

@@ -1,0 +1,63 @@
+"""The kinds of item moderation knows: each app registers its moderated model once.
+
+An app registers its model in `AppConfig.ready()`::
+
+    from moderation import registry
+    registry.register(Trackback, email_template="trackbacks/email/new_trackback.txt")
+
+Registration makes the model's pending items count on the admin index, lets
+the moderation email's signed links (`moderation.links`) name its items,
+lets the privacy tools erase their old IP addresses, and keeps the pages
+that show them fresh: saving or deleting an approved item (approved on
+arrival, edited, deleted) raises its post's discussion revision, as
+`moderate()` does when an item is approved or withdrawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+from blog.models import Post
+from moderation.models import ModeratedItem, Status
+
+
+@dataclass(frozen=True)
+class Registration:
+    model: type[ModeratedItem]
+    # Renders the author's notification (plain text, subject on the first line; context:
+    # `item`, `post`, `post_url`, `approve_url`, `spam_url`, `admin_url`, `expires`).
+    email_template: str
+
+
+_registry: dict[str, Registration] = {}
+
+
+def register(model: type[ModeratedItem], *, email_template: str) -> None:
+    """Register a concrete `ModeratedItem` model (see the module doc)."""
+    _registry[model._meta.label_lower] = Registration(model, email_template)
+    uid = f"moderation-{model._meta.label_lower}"
+    post_save.connect(_shown_item_changed, sender=model, dispatch_uid=uid)
+    post_delete.connect(_shown_item_changed, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def _shown_item_changed(sender, instance: ModeratedItem, **kwargs) -> None:
+    """An approved item was stored, edited or deleted: pages showing it must change."""
+    if instance.status == Status.APPROVED:
+        readers_see_a_change(instance)
+
+
+def readers_see_a_change(item: ModeratedItem) -> None:
+    """Raise the discussion revision of the post `item` is on, in the current transaction."""
+    Post.objects.raise_discussion_revision(item.post_id)
+
+
+def registration(model_or_label: type[models.Model] | str) -> Registration | None:
+    label = model_or_label if isinstance(model_or_label, str) else model_or_label._meta.label_lower
+    return _registry.get(label)
+
+
+def registered() -> list[Registration]:
+    return list(_registry.values())
