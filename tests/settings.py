@@ -7,6 +7,8 @@ environment variables an operator would use.
 
 import os
 
+# Production settings whatever the checkout's .env says: `make run` writes DEBUG=true there.
+os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "test-only-key-" + "k" * 50)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATICFILES_MANIFEST", "false")
