@@ -8,9 +8,14 @@ may see are annotated (a staff preview shows what readers will see once the
 post is published), so approved items are exactly the public ones; checking
 the post again in each subquery would only make the query slower to build.
 
-Each app also calls `changed(post_id)` in the transaction of every change to
-the items readers see on a post. That raises the post's `discussion_revision`,
-under which the post page keeps its rendered discussion (pagecache/fragments.py).
+A count may come with a template that shows it in lists of posts (the
+"3 comments" link under a summary, `{% discussion_counts post %}`), so
+blog's templates name no discussion app.
+
+Each app also raises the post's `discussion_revision`
+(`Post.objects.raise_discussion_revision(post_id)`) in the transaction of
+every change to the items readers see on a post; the post page keeps its
+rendered discussion under it (pagecache/fragments.py).
 
 The app that pages the discussion on a post page (comments) also registers
 which page a `?page=` value shows, so the post page can send every other
@@ -33,16 +38,27 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 _count_builders: dict[str, Callable[[], QuerySet]] = {}
+_count_templates: dict[str, str] = {}
 _page_shown: Callable[[Any, str | None], int] | None = None
 
 
-def register_count(name: str, approved_items: Callable[[], QuerySet]) -> None:
+def register_count(
+    name: str, approved_items: Callable[[], QuerySet], *, summary_template: str = ""
+) -> None:
     """Register `name` as a count annotation of approved items per post.
 
     `approved_items` returns the QuerySet of items readers may see on a post
-    they may see; it must have a `post` foreign key.
+    they may see; it must have a `post` foreign key. `summary_template`, if
+    given, shows the count under a post in lists (context: `post`, `count`).
     """
     _count_builders[name] = approved_items
+    if summary_template:
+        _count_templates[name] = summary_template
+
+
+def count_templates() -> dict[str, str]:
+    """The registered counts that show in lists of posts, by name, in registration order."""
+    return dict(_count_templates)
 
 
 def count_annotations() -> dict[str, Expression]:

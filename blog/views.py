@@ -43,6 +43,10 @@ class PostDetailView(DetailView):
 
     context_object_name = "post"
 
+    def get_template_names(self) -> list[str]:
+        # The site's post page extends blog/post_detail.html and fills its discussion blocks.
+        return [settings.KIJI_POST_PAGE_TEMPLATE, "blog/post_detail.html"]
+
     def get_queryset(self):
         posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
         return (

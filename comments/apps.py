@@ -17,7 +17,9 @@ class CommentsConfig(AppConfig):
         # A remembered commenter's form is filled in for them: never a shared page.
         pagecache.register_personal_cookie(visitor.COOKIE_NAME)
         pagecache.register_fresh_value(forms.FORM_TOKEN_PLACEHOLDER, forms.fresh_form_token)
-        discussion.register_count("comment_count", Comment.objects.approved)
+        discussion.register_count(
+            "comment_count", Comment.objects.approved, summary_template="comments/_count.html"
+        )
         discussion.register_pages(paging.page_shown)
         registry.register(Comment, email_template="comments/email/new_comment.txt")
         privacy.register(comments_source())

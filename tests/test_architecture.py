@@ -176,3 +176,48 @@ def test_importing_demo_outside_config_is_reported():
         "porting.importer": {"demo.content"},
     }
     assert demo_imports(graph) == [("porting.importer", "demo.content")]
+
+
+# Templates: blog's pages offer blocks; the project's post page fills them.
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+OTHER_APPS = ("comment", "trackback", "moderation", "porting")
+
+
+def names_of_other_apps(text: str) -> list[str]:
+    """Tag libraries, tags and URL names in a template that belong to an app other than blog."""
+    import re
+
+    found = re.findall(r"{%\s*((?:load|url|\w+_section|\w+_head)\b[^%]*)%}", text)
+    return [tag.strip() for tag in found if any(app in tag for app in OTHER_APPS)]
+
+
+def test_blog_templates_name_no_discussion_app():
+    offending = {
+        path.name: names_of_other_apps(path.read_text())
+        for path in (TEMPLATES / "blog").glob("*.html")
+    }
+
+    assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_a_template_naming_a_discussion_app_is_reported():
+    text = "{% load blog_tags comment_tags %}{% url 'comments:post-feed-atom' post_id=1 %}"
+
+    assert names_of_other_apps(text) == [
+        "load blog_tags comment_tags",
+        "url 'comments:post-feed-atom' post_id=1",
+    ]
+
+
+@pytest.mark.django_db
+def test_blog_alone_renders_a_post_page_with_empty_discussion_blocks(client, settings):
+    from tests.factories import make_post
+
+    settings.KIJI_POST_PAGE_TEMPLATE = "blog/post_detail.html"
+    post = make_post("Alone")
+
+    html = client.get(post.get_absolute_url()).content.decode()
+
+    assert "Alone" in html
+    assert 'id="comments"' not in html and 'id="trackbacks"' not in html

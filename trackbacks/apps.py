@@ -16,5 +16,7 @@ class TrackbacksConfig(AppConfig):
         from trackbacks.models import Trackback
 
         post_save.connect(signals.post_saved, sender=Post, dispatch_uid="trackbacks_post_saved")
-        discussion.register_count("trackback_count", Trackback.objects.approved)
+        discussion.register_count(
+            "trackback_count", Trackback.objects.approved, summary_template="trackbacks/_count.html"
+        )
         registry.register(Trackback, email_template="trackbacks/email/new_trackback.txt")

@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from blog import caching
+from blog import caching, discussion
 from blog.models import Category, Post
 from blog.views import month_counts
 
@@ -139,3 +139,13 @@ def _formatted(moment: tuple, value, format_string: str, language: str) -> str:
 def _formats_changed(**kwargs) -> None:
     # A format setting names a format; the remembered results follow the setting.
     _formatted.cache_clear()
+
+
+@register.simple_tag
+def discussion_counts(post) -> SafeString:
+    """The counts the discussion apps registered (`· 3 comments · 1 trackback`), as links."""
+    shown = [
+        get_template(name).render({"post": post, "count": getattr(post, count, 0) or 0})
+        for count, name in discussion.count_templates().items()
+    ]
+    return mark_safe("".join(f"&middot;\n    {part.strip()}\n    " for part in shown))
