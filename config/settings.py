@@ -284,30 +284,30 @@ KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------
 # Send pings to the pages a published post links to and to its listed TrackBack URLs.
-TRACKBACKS_SEND_PINGS = env.bool("TRACKBACKS_SEND_PINGS", default=True)
-TRACKBACKS_SEND_MAX_ATTEMPTS = env.int("TRACKBACKS_SEND_MAX_ATTEMPTS", default=4)
+KIJI_TRACKBACKS_SEND_PINGS = env.bool("TRACKBACKS_SEND_PINGS", default=True)
+KIJI_TRACKBACKS_SEND_MAX_ATTEMPTS = env.int("TRACKBACKS_SEND_MAX_ATTEMPTS", default=4)
 # First retry delay in seconds; each further retry waits four times longer.
-TRACKBACKS_SEND_RETRY_DELAY = env.int("TRACKBACKS_SEND_RETRY_DELAY", default=600)
+KIJI_TRACKBACKS_SEND_RETRY_DELAY = env.int("TRACKBACKS_SEND_RETRY_DELAY", default=600)
 # The outgoing fetcher (discovery, sending, source verification).
-TRACKBACKS_FETCH_TIMEOUT = env.float("TRACKBACKS_FETCH_TIMEOUT", default=10.0)
-TRACKBACKS_FETCH_MAX_BYTES = env.int("TRACKBACKS_FETCH_MAX_BYTES", default=1_000_000)
-TRACKBACKS_FETCH_MAX_REDIRECTS = env.int("TRACKBACKS_FETCH_MAX_REDIRECTS", default=5)
-TRACKBACKS_FETCH_ALLOWED_PORTS = env.list(
+KIJI_TRACKBACKS_FETCH_TIMEOUT = env.float("TRACKBACKS_FETCH_TIMEOUT", default=10.0)
+KIJI_TRACKBACKS_FETCH_MAX_BYTES = env.int("TRACKBACKS_FETCH_MAX_BYTES", default=1_000_000)
+KIJI_TRACKBACKS_FETCH_MAX_REDIRECTS = env.int("TRACKBACKS_FETCH_MAX_REDIRECTS", default=5)
+KIJI_TRACKBACKS_FETCH_ALLOWED_PORTS = env.list(
     "TRACKBACKS_FETCH_ALLOWED_PORTS", cast=int, default=[80, 443]
 )
 # Dangerous: lets strangers' URLs reach this machine. Only for tests on 127.0.0.1.
-TRACKBACKS_FETCH_ALLOW_LOOPBACK = env.bool("TRACKBACKS_FETCH_ALLOW_LOOPBACK", default=False)
+KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = env.bool("TRACKBACKS_FETCH_ALLOW_LOOPBACK", default=False)
 # Receiving: the largest ping body accepted, in bytes.
-TRACKBACKS_MAX_BODY_BYTES = env.int("TRACKBACKS_MAX_BODY_BYTES", default=65536)
+KIJI_TRACKBACKS_MAX_BODY_BYTES = env.int("TRACKBACKS_MAX_BODY_BYTES", default=65536)
 # Throttling (Movable Type's defaults): pings per address per minute, per post per hour and day.
-TRACKBACKS_PER_IP_PER_MINUTE = env.int("TRACKBACKS_PER_IP_PER_MINUTE", default=3)
-TRACKBACKS_PER_POST_PER_HOUR = env.int("TRACKBACKS_PER_POST_PER_HOUR", default=10)
-TRACKBACKS_PER_POST_PER_DAY = env.int("TRACKBACKS_PER_POST_PER_DAY", default=50)
+KIJI_TRACKBACKS_PER_IP_PER_MINUTE = env.int("TRACKBACKS_PER_IP_PER_MINUTE", default=3)
+KIJI_TRACKBACKS_PER_POST_PER_HOUR = env.int("TRACKBACKS_PER_POST_PER_HOUR", default=10)
+KIJI_TRACKBACKS_PER_POST_PER_DAY = env.int("TRACKBACKS_PER_POST_PER_DAY", default=50)
 # Fetch each ping's source in the background and check that it links to the post.
-TRACKBACKS_VERIFY_SOURCE = env.bool("TRACKBACKS_VERIFY_SOURCE", default=True)
+KIJI_TRACKBACKS_VERIFY_SOURCE = env.bool("TRACKBACKS_VERIFY_SOURCE", default=True)
 # What a ping whose source does not link to the post becomes: "spam" or "hold" (pending).
-TRACKBACKS_UNVERIFIED = env.str("TRACKBACKS_UNVERIFIED", default="spam")
-if TRACKBACKS_UNVERIFIED not in ("spam", "hold"):
+KIJI_TRACKBACKS_UNVERIFIED = env.str("TRACKBACKS_UNVERIFIED", default="spam")
+if KIJI_TRACKBACKS_UNVERIFIED not in ("spam", "hold"):
     raise ImproperlyConfigured('TRACKBACKS_UNVERIFIED must be "spam" or "hold".')
 # Post pages announce their Pingback and Webmention endpoints in HTTP headers.
 MIDDLEWARE += ["trackbacks.middleware.linkback_headers"]

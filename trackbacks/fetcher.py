@@ -15,7 +15,7 @@ discovery, sending pings, verifying a ping's source) goes through `fetch()`:
 - every redirect is checked the same way, up to a small number;
 - the body is read up to a byte cap, the whole exchange within a deadline.
 
-Loopback is allowed only when `TRACKBACKS_FETCH_ALLOW_LOOPBACK` is set, which
+Loopback is allowed only when `KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK` is set, which
 the test suite does to talk to servers on 127.0.0.1.
 """
 
@@ -130,8 +130,8 @@ def check_url(url: str) -> tuple[str, str, int]:
 
 def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """Resolve `host` and return its addresses, refusing the whole host if any is unsafe."""
-    allow_loopback = settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK
-    allowed_ports = settings.TRACKBACKS_FETCH_ALLOWED_PORTS
+    allow_loopback = settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK
+    allowed_ports = settings.KIJI_TRACKBACKS_FETCH_ALLOWED_PORTS
     try:
         host_idna = host.encode("idna").decode("ascii") if not host.isascii() else host
         infos = socket.getaddrinfo(host_idna, port, type=socket.SOCK_STREAM)
@@ -239,11 +239,11 @@ def fetch(
     timeouts raise `FetchError`.
     """
     if max_redirects is None:
-        max_redirects = settings.TRACKBACKS_FETCH_MAX_REDIRECTS
+        max_redirects = settings.KIJI_TRACKBACKS_FETCH_MAX_REDIRECTS
     if max_bytes is None:
-        max_bytes = settings.TRACKBACKS_FETCH_MAX_BYTES
+        max_bytes = settings.KIJI_TRACKBACKS_FETCH_MAX_BYTES
     if timeout is None:
-        timeout = settings.TRACKBACKS_FETCH_TIMEOUT
+        timeout = settings.KIJI_TRACKBACKS_FETCH_TIMEOUT
     deadline = time.monotonic() + timeout
     request_headers = {
         "User-Agent": user_agent(),

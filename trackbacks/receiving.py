@@ -97,7 +97,7 @@ def receive_linkback(
 def _after_receipt(item: Trackback) -> None:
     if item.status == Status.SPAM:
         return
-    if settings.TRACKBACKS_VERIFY_SOURCE:
+    if settings.KIJI_TRACKBACKS_VERIFY_SOURCE:
         pk = item.pk
         transaction.on_commit(lambda: verify_linkback.enqueue(pk))
     else:
@@ -112,6 +112,6 @@ def receive_webmention(*, post: Post, source: str, target: str, ip: str | None):
             post=post, kind=Trackback.Kind.WEBMENTION, url=source, target_url=target, ip=ip
         )
     Trackback.objects.filter(pk=existing.pk).update(target_url=target, updated_at=timezone.now())
-    if settings.TRACKBACKS_VERIFY_SOURCE:
+    if settings.KIJI_TRACKBACKS_VERIFY_SOURCE:
         transaction.on_commit(lambda: verify_linkback.enqueue(existing.pk))
     return existing, False

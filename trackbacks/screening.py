@@ -32,17 +32,17 @@ def ping_submission(
 def throttle(*, ip: str | None, post: Post):
     """Movable Type's limits: per address, and per post per hour and per day."""
     refusal = flood.flood_check(
-        scope="trackback", ip=ip, limit=settings.TRACKBACKS_PER_IP_PER_MINUTE, window=60
+        scope="trackback", ip=ip, limit=settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE, window=60
     )
     refusal = refusal or flood.flood_check(
         scope=f"trackback-post-hour:{post.pk}",
         ip="any",
-        limit=settings.TRACKBACKS_PER_POST_PER_HOUR,
+        limit=settings.KIJI_TRACKBACKS_PER_POST_PER_HOUR,
         window=3600,
     )
     return refusal or flood.flood_check(
         scope=f"trackback-post-day:{post.pk}",
         ip="any",
-        limit=settings.TRACKBACKS_PER_POST_PER_DAY,
+        limit=settings.KIJI_TRACKBACKS_PER_POST_PER_DAY,
         window=86400,
     )

@@ -45,7 +45,7 @@ def pings_suppressed():
 
 
 def pings_are_suppressed() -> bool:
-    return _suppressed.get() or not settings.TRACKBACKS_SEND_PINGS
+    return _suppressed.get() or not settings.KIJI_TRACKBACKS_SEND_PINGS
 
 
 def site_url() -> str:
@@ -155,7 +155,7 @@ def send_webmention(*, endpoint: str, post, target: str) -> None:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.TRACKBACKS_SEND_RETRY_DELAY * 4 ** (attempts - 1))
+    return timedelta(seconds=settings.KIJI_TRACKBACKS_SEND_RETRY_DELAY * 4 ** (attempts - 1))
 
 
 def outgoing_ping_send(*, ping: OutgoingPing) -> OutgoingPing:
@@ -187,7 +187,7 @@ def outgoing_ping_send(*, ping: OutgoingPing) -> OutgoingPing:
         ping.message = f"Not sent: {exc}"
     except (FetchError, PingFailedError) as exc:
         ping.message = str(exc)
-        if ping.attempts >= settings.TRACKBACKS_SEND_MAX_ATTEMPTS:
+        if ping.attempts >= settings.KIJI_TRACKBACKS_SEND_MAX_ATTEMPTS:
             ping.status, ping.next_attempt_at = OutgoingPing.Status.FAILED, None
         else:
             ping.status = OutgoingPing.Status.RETRY

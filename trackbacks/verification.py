@@ -4,7 +4,7 @@
 queue, never on the request path), records the outcome, fills in what a
 Pingback or Webmention does not carry (title, excerpt, blog name) from the
 page, and moves the ping in moderation as the outcome says
-(`TRACKBACKS_UNVERIFIED`). A source page whose text could not be decoded is
+(`KIJI_TRACKBACKS_UNVERIFIED`). A source page whose text could not be decoded is
 kept as bytes (`pack_page`) and the ping held; `redecode_linkback(item=...)`
 reads such kept bytes again (`manage.py redecode_pings`).
 """
@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 
 
 def _unverified(item: Trackback, reason: str) -> None:
-    """A source that does not link here: spam or held, as `TRACKBACKS_UNVERIFIED` says."""
-    if settings.TRACKBACKS_UNVERIFIED == "spam":
+    """A source that does not link here: spam or held, as `KIJI_TRACKBACKS_UNVERIFIED` says."""
+    if settings.KIJI_TRACKBACKS_UNVERIFIED == "spam":
         moderate(item, status=Status.SPAM, reason=reason)
     elif item.status == Status.APPROVED:
         moderate(item, status=Status.PENDING, reason=reason)

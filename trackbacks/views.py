@@ -29,8 +29,8 @@ class BodyTooLargeError(Exception):
 
 
 def _read_body(request: HttpRequest) -> bytes:
-    """The raw body, at most `TRACKBACKS_MAX_BODY_BYTES` (never `request.POST`)."""
-    limit = settings.TRACKBACKS_MAX_BODY_BYTES
+    """The raw body, at most `KIJI_TRACKBACKS_MAX_BODY_BYTES` (never `request.POST`)."""
+    limit = settings.KIJI_TRACKBACKS_MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

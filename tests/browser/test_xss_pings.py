@@ -46,10 +46,10 @@ _PINGS = """() => [...document.querySelectorAll("li.trackback")].map((li) => ({
 
 @pytest.fixture
 def pinged(settings):
-    settings.TRACKBACKS_VERIFY_SOURCE = False
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 0
-    settings.TRACKBACKS_PER_POST_PER_HOUR = 0
-    settings.TRACKBACKS_PER_POST_PER_DAY = 0
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = False
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 0
+    settings.KIJI_TRACKBACKS_PER_POST_PER_HOUR = 0
+    settings.KIJI_TRACKBACKS_PER_POST_PER_DAY = 0
     owner = make_user("owner", is_staff=True, is_superuser=True, email="owner@example.com")
     return make_post("Pinged post", author=owner)
 
@@ -129,7 +129,7 @@ def test_ping_payloads_never_run_and_show_as_stored(live_server, page, pinged, f
 def web(settings):
     from tests.trackbacks.conftest import WebServer
 
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
     server = WebServer()
     yield server
     server.stop()
@@ -137,7 +137,7 @@ def web(settings):
 
 def test_webmention_sources_titles_and_excerpts_never_run(live_server, page, pinged, web, settings):
     """Webmention and Pingback carry no text: it comes from the source page, fetched."""
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     settings.KIJI_SITE_URL = "http://testserver"
     target = "http://testserver" + iri_to_uri(pinged.get_absolute_url())
     client = Client()

@@ -178,9 +178,9 @@ def test_ping_targets_that_hang_or_answer_garbage_never_block_publishing(setting
     from trackbacks.models import OutgoingPing
 
     hanging, garbage = _BadTarget(None), _BadTarget(b"\x00\xffHTTP/9.9 ???\r\n\r\n\xfe" * 50)
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
-    settings.TRACKBACKS_FETCH_ALLOWED_PORTS = [hanging.port, garbage.port]
-    settings.TRACKBACKS_FETCH_TIMEOUT = 1.0
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_FETCH_ALLOWED_PORTS = [hanging.port, garbage.port]
+    settings.KIJI_TRACKBACKS_FETCH_TIMEOUT = 1.0
     targets = [f"http://127.0.0.1:{hanging.port}/tb", f"http://127.0.0.1:{garbage.port}/tb"]
     try:
         post = make_post(

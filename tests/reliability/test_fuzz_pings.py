@@ -35,10 +35,10 @@ fields = st.dictionaries(
 
 @pytest.fixture
 def post(db, settings):
-    settings.TRACKBACKS_VERIFY_SOURCE = False
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 0
-    settings.TRACKBACKS_PER_POST_PER_HOUR = 0
-    settings.TRACKBACKS_PER_POST_PER_DAY = 0
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = False
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 0
+    settings.KIJI_TRACKBACKS_PER_POST_PER_HOUR = 0
+    settings.KIJI_TRACKBACKS_PER_POST_PER_DAY = 0
     return make_post("Pinged")
 
 

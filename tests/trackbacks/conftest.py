@@ -83,7 +83,7 @@ class WebServer:
 @pytest.fixture
 def web(settings):
     """A local web server, with the fetcher allowed to reach loopback."""
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
     server = WebServer()
     yield server
     server.stop()

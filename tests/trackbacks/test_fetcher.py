@@ -149,7 +149,7 @@ def test_only_ports_80_and_443_by_default(monkeypatch):
 
 def test_loopback_is_refused_without_the_setting_even_for_a_running_server(web, settings):
     url = web.add("/page", "hello")
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = False
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = False
     with pytest.raises(UnsafeURLError):
         fetch(url)
     assert web.received == []
@@ -231,7 +231,7 @@ def test_a_silent_server_times_out():
         from django.test import override_settings
 
         with (
-            override_settings(TRACKBACKS_FETCH_ALLOW_LOOPBACK=True),
+            override_settings(KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK=True),
             pytest.raises(FetchError, match="too long"),
         ):
             fetch(f"http://127.0.0.1:{port}/", timeout=0.3)
@@ -240,7 +240,7 @@ def test_a_silent_server_times_out():
 
 
 def test_a_closed_port_fails_cleanly(settings):
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -250,7 +250,7 @@ def test_a_closed_port_fails_cleanly(settings):
 
 
 def test_a_slow_drip_is_cut_at_the_deadline(settings):
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
     stop = threading.Event()
 
     class Drip(BaseHTTPRequestHandler):

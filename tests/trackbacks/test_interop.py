@@ -29,8 +29,8 @@ pytestmark = [
 @pytest.fixture
 def kiji(live_server, settings):
     """The live server, allowed to fetch itself, with its own address as the site URL."""
-    settings.TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 0
+    settings.KIJI_TRACKBACKS_FETCH_ALLOW_LOOPBACK = True
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 0
     settings.KIJI_SITE_URL = live_server.url
     return live_server
 
@@ -47,7 +47,7 @@ def approve_and_show(client, post, item: Trackback) -> str:
 def test_indieweb_utils_trackback_with_discovery(kiji, client, web, settings):
     from indieweb_utils import send_trackback
 
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     post = make_post("秋の京都旅行")
     target = page_url(kiji, post)
     source = web.add("/2004/09/kyoto.html", f"<p><a href='{target}'>京都</a></p>")
@@ -96,7 +96,7 @@ def test_2004_style_japanese_post_over_http(kiji, encoding, declared):
 
 
 def test_xmlrpc_client_pingback(kiji, client, web, settings):
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     post = make_post("Pingback target")
     target = page_url(kiji, post)
     source = web.add(
@@ -116,7 +116,7 @@ def test_xmlrpc_client_pingback(kiji, client, web, settings):
 def test_ronkyuu_webmention_with_discovery(kiji, web, settings):
     import ronkyuu
 
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     post = make_post("Webmention target")
     target = page_url(kiji, post)
     status, endpoint = ronkyuu.discoverEndpoint(target, test_urls=False)[:2]
@@ -130,7 +130,7 @@ def test_ronkyuu_webmention_with_discovery(kiji, web, settings):
 
 def test_kiji_pings_kiji_end_to_end(kiji, client, settings):
     """One post links to another and lists its TrackBack URL; both pings arrive and verify."""
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     target = make_post("The post being discussed")
     target_url = page_url(kiji, target)
     other = make_post("Second target")

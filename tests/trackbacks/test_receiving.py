@@ -24,7 +24,7 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture(autouse=True)
 def _site(settings):
     settings.KIJI_SITE_URL = "http://testserver"
-    settings.TRACKBACKS_VERIFY_SOURCE = False
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = False
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_a_repeated_ping_answers_success_and_stores_one_row(client, post):
 
 
 def test_throttling_answers_403_in_xml(client, post, settings):
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 2
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 2
     for n in range(2):
         assert xml_error(ping(client, post, {"url": f"http://a.example/{n}"})) is None
     response = ping(client, post, {"url": "http://a.example/3"})
@@ -170,14 +170,14 @@ def test_throttling_answers_403_in_xml(client, post, settings):
 
 
 def test_per_post_hourly_limit(client, post, settings):
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 0
-    settings.TRACKBACKS_PER_POST_PER_HOUR = 3
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 0
+    settings.KIJI_TRACKBACKS_PER_POST_PER_HOUR = 3
     statuses = [ping(client, post, {"url": f"http://a.example/{n}"}).status_code for n in range(4)]
     assert statuses == [200, 200, 200, 403]
 
 
 def test_an_oversized_body_is_refused(client, post, settings):
-    settings.TRACKBACKS_MAX_BODY_BYTES = 1000
+    settings.KIJI_TRACKBACKS_MAX_BODY_BYTES = 1000
     response = ping(client, post, {"url": "http://a.example/p", "excerpt": "x" * 2000})
     assert xml_error(response) == "The ping is too large."
 
@@ -299,7 +299,7 @@ def source_page(link: str) -> str:
 
 @pytest.fixture
 def verifying(settings, web):
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     return web
 
 
@@ -331,7 +331,7 @@ def test_a_source_not_linking_here_is_spam_by_default(
 def test_a_source_not_linking_here_can_be_held_instead(
     client, post, verifying, settings, django_capture_on_commit_callbacks
 ):
-    settings.TRACKBACKS_UNVERIFIED = "hold"
+    settings.KIJI_TRACKBACKS_UNVERIFIED = "hold"
     source = verifying.add("/post", source_page("http://elsewhere.example/"))
     with django_capture_on_commit_callbacks(execute=True):
         ping(client, post, {"url": source})
@@ -492,7 +492,7 @@ def test_webmention_get_is_not_allowed(client):
 def test_webmention_updates_and_deletions_on_redelivery(
     client, post, verifying, settings, django_capture_on_commit_callbacks
 ):
-    settings.TRACKBACKS_PER_IP_PER_MINUTE = 0
+    settings.KIJI_TRACKBACKS_PER_IP_PER_MINUTE = 0
     target = permalink(post)
     source = verifying.add("/reply", source_page(target))
 

@@ -67,8 +67,8 @@ def test_listed_trackback_is_sent_in_utf8_and_never_twice(web):
 
 
 def test_failed_ping_is_retried_with_backoff_then_given_up(web, settings):
-    settings.TRACKBACKS_SEND_MAX_ATTEMPTS = 3
-    settings.TRACKBACKS_SEND_RETRY_DELAY = 600
+    settings.KIJI_TRACKBACKS_SEND_MAX_ATTEMPTS = 3
+    settings.KIJI_TRACKBACKS_SEND_RETRY_DELAY = 600
     web.add("/tb/2", TB_ERROR, content_type="text/xml")
     post = quiet_post(ping_urls=web.url("/tb/2"))
     start = timezone.now()

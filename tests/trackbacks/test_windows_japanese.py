@@ -59,7 +59,7 @@ CASES = [
 @pytest.fixture(autouse=True)
 def _site(settings):
     settings.KIJI_SITE_URL = "http://testserver"
-    settings.TRACKBACKS_VERIFY_SOURCE = False
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = False
 
 
 @pytest.fixture
@@ -266,7 +266,7 @@ def test_redecode_pings_dry_run_changes_nothing(client, post, older_decoder):
 
 @pytest.fixture
 def verifying(settings, web):
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     return web
 
 
@@ -308,7 +308,7 @@ def test_a_pingback_source_page_gives_the_right_title_and_excerpt(
 def test_an_unreadable_source_page_holds_the_webmention_with_its_bytes(
     client, post, verifying, django_capture_on_commit_callbacks, settings, older_decoder
 ):
-    settings.TRACKBACKS_VERIFY_SOURCE = True
+    settings.KIJI_TRACKBACKS_VERIFY_SOURCE = True
     page = japanese_page(permalink(post), "cp51932")
     source = verifying.add("/mention", page, content_type="text/html; charset=EUC-JP")
     with django_capture_on_commit_callbacks(execute=True):
