@@ -7,16 +7,13 @@ class TrackbacksConfig(AppConfig):
     verbose_name = _("TrackBacks")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         from blog import discussion
-        from blog.models import Post
         from moderation import registry
-        from trackbacks import signals
+        from trackbacks import signal_handlers
         from trackbacks.models import Trackback
 
-        post_save.connect(signals.post_saved, sender=Post, dispatch_uid="trackbacks_post_saved")
         discussion.register_count(
             "trackback_count", Trackback.objects.approved, summary_template="trackbacks/_count.html"
         )
         registry.register(Trackback, email_template="trackbacks/email/new_trackback.txt")
+        signal_handlers.connect()
