@@ -265,6 +265,17 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
             script=BENCH / "lua" / "cache_buster.lua",
         ),
         run_wrk("post, 300 comments, warm cache", post_url, duration),
+        run_wrk(
+            "post, 300 comments in threads, cold page cache",
+            base + seeded["threaded_post_url"],
+            duration,
+            script=BENCH / "lua" / "cache_buster.lua",
+        ),
+        run_wrk(
+            "post, 300 comments in threads, warm cache",
+            base + seeded["threaded_post_url"],
+            duration,
+        ),
         run_wrk("monthly archive", base + seeded["month_url"], duration),
         run_wrk("RSS feed", base + "/feeds/rss/", duration),
         run_wrk(

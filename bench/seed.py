@@ -7,6 +7,8 @@ Writes, in a few seconds with `bulk_create` and HTML rendered once per text:
 * `--posts` published posts over the last five years, in 12 categories with
   40 tags; the newest is the popular post;
 * on the popular post, `--popular` approved comments (300);
+* on the next post, as many approved comments in threads three deep (a
+  comment, a reply, a reply to the reply), to compare a threaded page;
 * `--comments` comments in all (100,000), a third of them pending, spread
   over the other posts;
 * a superuser `bench` with a random password, for the admin timings.
@@ -140,7 +142,7 @@ def seed(n_posts: int, n_comments: int, n_popular: int) -> dict:
         ),
         batch_size=BATCH,
     )
-    popular, others = posts[0], posts[1:]
+    popular, threaded, others = posts[0], posts[1], posts[2:]
 
     rendered = [(text, render_comment(text)) for text in COMMENT_TEXTS]
     pending_every = 3  # a third of all comments wait for moderation
@@ -180,6 +182,8 @@ def seed(n_posts: int, n_comments: int, n_popular: int) -> dict:
             batch = []
     if batch:
         Comment.objects.bulk_create(batch)
+    Comment.objects.filter(thread_id__isnull=True).start_threads()
+    seed_threads(threaded, n_popular, comment)
 
     trackbacks = seed_trackbacks(popular)
     invalidate_pages()
@@ -193,6 +197,8 @@ def seed(n_posts: int, n_comments: int, n_popular: int) -> dict:
         "seconds": round(time.monotonic() - started, 1),
         "popular_post_id": popular.pk,
         "popular_post_url": popular.get_absolute_url(),
+        "threaded_post_url": threaded.get_absolute_url(),
+        "threaded_approved": Comment.objects.filter(post=threaded, status=Status.APPROVED).count(),
         "month_url": reverse(
             "blog:archive-month", kwargs={"year": local.year, "month": f"{local.month:02d}"}
         ),
@@ -201,6 +207,25 @@ def seed(n_posts: int, n_comments: int, n_popular: int) -> dict:
         "admin_username": "bench",
         "admin_password": password,
     }
+
+
+def seed_threads(post: Post, n: int, comment) -> None:
+    """`n` approved comments on `post` in threads of three: a comment, a reply, a reply to it."""
+    start = 10_000_000  # numbers of their own, for unique fingerprints
+    parents = []
+    for level in range(3):
+        rows = []
+        for t in range(n // 3 + (1 if level < n % 3 else 0)):
+            row = comment(start + level * n + t, post, Status.APPROVED)
+            row.created_at = post.published_at + timedelta(minutes=10 * t, seconds=level)
+            if level:
+                row.attach_to(parents[t])
+            rows.append(row)
+        Comment.objects.bulk_create(rows)
+        if level == 0:
+            Comment.objects.filter(post=post, thread_id__isnull=True).start_threads()
+            rows = list(Comment.objects.filter(post=post).order_by("created_at", "id"))
+        parents = rows
 
 
 def seed_trackbacks(post: Post, n: int = 30) -> int | None:

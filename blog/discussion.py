@@ -37,21 +37,27 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
-_count_builders: dict[str, Callable[[], QuerySet]] = {}
+_count_builders: dict[str, tuple[Callable[[], QuerySet], str]] = {}
 _count_templates: dict[str, str] = {}
 _page_shown: Callable[[Any, str | None], int] | None = None
 
 
 def register_count(
-    name: str, approved_items: Callable[[], QuerySet], *, summary_template: str = ""
+    name: str,
+    approved_items: Callable[[], QuerySet],
+    *,
+    summary_template: str = "",
+    distinct: str = "",
 ) -> None:
     """Register `name` as a count annotation of approved items per post.
 
     `approved_items` returns the QuerySet of items readers may see on a post
-    they may see; it must have a `post` foreign key. `summary_template`, if
-    given, shows the count under a post in lists (context: `post`, `count`).
+    they may see; it must have a `post` foreign key. With `distinct`, the
+    count is of the field's distinct values (threads, say) instead of items.
+    `summary_template`, if given, shows the count under a post in lists
+    (context: `post`, `count`).
     """
-    _count_builders[name] = approved_items
+    _count_builders[name] = (approved_items, distinct)
     if summary_template:
         _count_templates[name] = summary_template
 
@@ -63,13 +69,13 @@ def count_templates() -> dict[str, str]:
 
 def count_annotations() -> dict[str, Expression]:
     annotations = {}
-    for name, approved_items in _count_builders.items():
+    for name, (approved_items, distinct) in _count_builders.items():
         counted = (
             approved_items()
             .filter(post=OuterRef("pk"))
             .order_by()
             .values("post")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count(distinct, distinct=True) if distinct else Count("pk"))
             .values("n")
         )
         annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

@@ -20,6 +20,9 @@ class CommentsConfig(AppConfig):
         discussion.register_count(
             "comment_count", Comment.objects.approved, summary_template="comments/_count.html"
         )
+        discussion.register_count(
+            "comment_thread_count", Comment.objects.approved, distinct="thread_id"
+        )
         discussion.register_pages(paging.page_shown)
         registry.register(Comment, email_template="comments/email/new_comment.txt")
         privacy.register(comments_source())

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from blog.models import Post
 from comments.models import Comment
+from moderation.models import Status
 
 
 class LatestCommentsFeed(Feed):
@@ -29,17 +30,22 @@ class LatestCommentsFeed(Feed):
         return reverse("comments:feed-rss")
 
     def comments(self, obj=None):
-        return Comment.objects.public().select_related("post")
+        return Comment.objects.public().select_related("post", "parent")
 
     def items(self, obj=None):
         return self.comments(obj).order_by("-created_at", "-id")[: settings.KIJI_FEED_ITEMS]
 
     def item_title(self, item: Comment) -> str:
-        return _("%(name)s on “%(post)s”: %(start)s") % {
+        values = {
             "name": item.author_name,
             "post": item.post.title,
             "start": Truncator(item.summary).chars(60),
         }
+        parent = item.parent
+        if parent is not None and parent.status == Status.APPROVED:
+            values["parent"] = parent.author_name
+            return _("%(name)s in reply to %(parent)s on “%(post)s”: %(start)s") % values
+        return _("%(name)s on “%(post)s”: %(start)s") % values
 
     def item_description(self, item: Comment) -> str:
         return item.text_html

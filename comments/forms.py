@@ -109,6 +109,14 @@ class CommentForm(forms.Form):
     notify = forms.BooleanField(
         label=_("Tell me by email when my comment is approved"), required=False
     )
+    notify_replies = forms.BooleanField(
+        label=_("Email me when someone replies to my comment"), required=False
+    )
+    notify_post = forms.BooleanField(
+        label=_("Email me when someone comments on this post"), required=False
+    )
+    # The comment this one answers (set by the Reply link).
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     # Hidden from people by CSS; bots that fill every field fill this one too.
     homepage = forms.CharField(
         label=_("Leave this field empty"),
@@ -128,6 +136,8 @@ class CommentForm(forms.Form):
         text.widget.attrs["maxlength"] = str(max_length)
         if not settings.KIJI_COMMENTS_NOTIFY_ON_APPROVAL:
             del self.fields["notify"]
+        if not settings.KIJI_COMMENTS_SUBSCRIPTIONS:
+            del self.fields["notify_replies"], self.fields["notify_post"]
         if not self.is_bound:
             self.initial["form_token"] = form_token(post.pk)
 
@@ -173,3 +183,29 @@ class CommentForm(forms.Form):
     @property
     def form_age(self) -> float | None:
         return form_age(self.cleaned_data.get("form_token", ""), self.post.pk)
+
+
+class AuthorReplyForm(forms.Form):
+    """The signed-in author's form: only the text, and the comment it answers."""
+
+    text = forms.CharField(
+        label=_("Your reply, as the author"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write a comment.")},
+    )
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, post, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.post = post
+        max_length = settings.KIJI_COMMENTS_MAX_LENGTH
+        text = self.fields["text"]
+        text.max_length = max_length
+        text.validators.append(forms.fields.validators.MaxLengthValidator(max_length))
+        text.widget.attrs["maxlength"] = str(max_length)
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        _check_characters(text, multiline=True)
+        return text

@@ -7,6 +7,7 @@ app_name = "comments"
 urlpatterns = [
     path("post/<int:post_id>/", views.comment_post, name="post"),
     path("<int:comment_id>/", views.comment_permalink, name="permalink"),
+    path("<int:comment_id>/reply/", views.comment_reply, name="reply"),
     # Links in moderation emails sent before moderation had its own address.
     path(
         "moderate/<str:token>/",

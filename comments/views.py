@@ -7,11 +7,13 @@ from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
 from comments import visitor
-from comments.forms import CommentForm
+from comments.forms import AuthorReplyForm, CommentForm
 from comments.markup import render_comment
 from comments.models import Comment
-from comments.services import submit_comment
+from comments.services import ReplyRefused, reply_as_author, submit_comment
+from comments.signals import comment_submitted
 from moderation.flood import client_ip, flood_check
+from moderation.models import Status
 
 
 def _problem(request: HttpRequest, *, status: int, title: str, message: str, post=None):
@@ -55,6 +57,8 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
             message=_("This post no longer accepts comments."),
             post=post,
         )
+    if _may_reply_as_author(request):
+        return _author_reply(request, post)
     form = CommentForm(request.POST, post=post)
     if not form.is_valid():
         return _form_page(request, post, form, status=400)
@@ -68,21 +72,35 @@ def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
         response["Retry-After"] = str(refusal.retry_after)
         return response
     data = form.cleaned_data
-    comment, created = submit_comment(
-        post=post,
-        name=data["name"],
-        email=data["email"],
-        url=data["url"],
-        text=data["text"],
-        ip=ip,
-        notify_on_approval=data.get("notify", False),
-        form_age=form.form_age,
-        honeypot=data["homepage"],
-    )
+    try:
+        comment, created = submit_comment(
+            post=post,
+            name=data["name"],
+            email=data["email"],
+            url=data["url"],
+            text=data["text"],
+            ip=ip,
+            notify_on_approval=data.get("notify", False),
+            form_age=form.form_age,
+            honeypot=data["homepage"],
+            parent_id=data.get("parent"),
+        )
+    except ReplyRefused:
+        form.add_error(None, _("The comment you replied to is no longer shown. Send yours anew?"))
+        form.data = form.data.copy()
+        form.data["parent"] = ""
+        return _form_page(request, post, form, status=409)
     if created:
         # A repeat keeps the session it was first sent from: matching someone
         # else's email and text must not reveal their pending comment.
         visitor.remember_own_comment(request, comment)
+        if comment.status != Status.SPAM:
+            comment_submitted.send(
+                sender=Comment,
+                comment=comment,
+                wants_replies=data.get("notify_replies", False),
+                wants_post=data.get("notify_post", False),
+            )
     messages.success(
         request,
         _("Thank you. Your comment is awaiting moderation and will appear once it is approved."),
@@ -119,8 +137,72 @@ def _form_page(request, post, form, *, status: int = 200, preview: bool = False)
         {
             "post": post,
             "form": form,
+            "author": request.user if isinstance(form, AuthorReplyForm) else None,
             "preview": preview,
             "preview_html": render_comment(form.cleaned_data["text"]) if preview else "",
         },
         status=status,
+    )
+
+
+def _may_reply_as_author(request: HttpRequest) -> bool:
+    user = request.user
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.add_comment")
+
+
+def _author_reply(request: HttpRequest, post: Post) -> HttpResponse:
+    """The signed-in author's comment or reply: published at once, labelled as theirs."""
+    form = AuthorReplyForm(request.POST, post=post)
+    if not form.is_valid():
+        return _form_page(request, post, form, status=400)
+    if "preview" in request.POST:
+        return _form_page(request, post, form, preview=True)
+    try:
+        comment = reply_as_author(
+            post=post,
+            user=request.user,
+            text=form.cleaned_data["text"],
+            parent_id=form.cleaned_data.get("parent"),
+        )
+    except ReplyRefused:
+        form.add_error(None, _("The comment you replied to is no longer shown."))
+        return _form_page(request, post, form, status=409)
+    messages.success(request, _("Your reply is published."))
+    return HttpResponseRedirect(comment.get_thread_url())
+
+
+@require_http_methods(["GET", "HEAD"])
+def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """The Reply link without JavaScript: the comment quoted, and the form bound to it.
+
+    Template: `comments/reply_page.html`. Only approved comments on posts that
+    take comments can be answered; anything else is a clear 404 or 403 page.
+    """
+    comment = Comment.objects.public().select_related("post").filter(pk=comment_id).first()
+    if comment is None:
+        return _problem(
+            request,
+            status=404,
+            title=_("Comment not found"),
+            message=_("There is no comment to reply to at this address."),
+        )
+    post = comment.post
+    if not post.comments_open:
+        return _problem(
+            request,
+            status=403,
+            title=_("Comments are closed"),
+            message=_("This post no longer accepts comments."),
+            post=post,
+        )
+    if _may_reply_as_author(request):
+        form = AuthorReplyForm(post=post, initial={"parent": comment.pk})
+    else:
+        initial = {**(visitor.remembered_commenter(request) or {}), "parent": comment.pk}
+        form = CommentForm(post=post, initial=initial)
+    author = request.user if _may_reply_as_author(request) else None
+    return TemplateResponse(
+        request,
+        "comments/reply_page.html",
+        {"post": post, "comment": comment, "form": form, "author": author},
     )

@@ -280,6 +280,10 @@ KIJI_COMMENTS_NOTIFY_ON_APPROVAL = env.bool("COMMENTS_NOTIFY_ON_APPROVAL", defau
 # Comments accepted per IP address per minute (0: no limit).
 KIJI_COMMENTS_PER_MINUTE = env.int("COMMENTS_PER_MINUTE", default=5)
 KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
+# Offer "email me when someone replies" and "... comments on this post" (double opt-in).
+KIJI_COMMENTS_SUBSCRIPTIONS = env.bool("COMMENTS_SUBSCRIPTIONS", default=True)
+# How deep threads go (1: no replies under replies... 3: a reply to a reply to a comment).
+KIJI_COMMENTS_THREAD_DEPTH = env.int("COMMENTS_THREAD_DEPTH", default=3)
 
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------

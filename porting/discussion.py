@@ -12,11 +12,15 @@ second), author and text match, so importing a file again adds nothing,
 while two identical comments on different dates (a double post from 2004)
 are both kept. A ping is the same when its post and source URL match (the
 database holds one per pair).
+
+A WordPress reply (`wp:comment_parent`) answers its parent here too, when
+the parent is an approved comment of the same post; see `CommentWriter.relate`.
 """
 
 import hashlib
 import ipaddress
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -35,6 +39,7 @@ from trackbacks.models import Trackback
 from trackbacks.screening import ping_submission
 
 _href = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+INSERT_BATCH = 500
 EXCERPT_LIMIT = 10_000  # characters of a ping's excerpt kept (the old blog kept them all)
 STATUSES = {
     mt_entries.APPROVED: Status.APPROVED,
@@ -123,7 +128,7 @@ class ItemWriter:
         file imported again, or a Kiji export imported back) are skipped:
         one query per batch loads what those posts have.
         """
-        rows, old_posts = [], set()
+        built, old_posts = [], set()
         for entry, post, is_new in targets:
             if not is_new:
                 old_posts.add(post.pk)
@@ -131,21 +136,38 @@ class ItemWriter:
                 when = self.aware(item.date or entry.date)
                 row = self.build(item, post, when, entry, part)
                 if row is not None:
-                    rows.append(row)
-        seen = set()
-        if old_posts:
-            for row in self.model.objects.filter(post_id__in=old_posts).iterator():
-                seen.add(self.key(row))
-        fresh = []
-        for row in rows:
+                    built.append((entry, item, row))
+        # Each item's row: the one stored, or the first of its kind in this batch.
+        known = {self.key(row): row for row in self.stored(old_posts)} if old_posts else {}
+        fresh, placed = [], []
+        for entry, item, row in built:
             key = self.key(row)
-            if key in seen:
+            if key in known:
                 part.add(self.kind, "existing")
+                placed.append((entry, item, known[key], False))
                 continue
-            seen.add(key)
+            known[key] = row
             fresh.append(row)
+            placed.append((entry, item, row, True))
             part.add(self.kind, "flagged" if row.status == Status.SPAM else "created")
+        self.relate(placed, part)
         return fresh
+
+    def stored(self, post_ids: set[int]) -> Iterable[Model]:
+        """The rows already on these posts."""
+        return self.model.objects.filter(post_id__in=post_ids).iterator()
+
+    def relate(self, placed: list[tuple[mt_entries.Entry, object, Model, bool]], part) -> None:
+        """Link rows to each other before they are inserted.
+
+        `placed` has every item with its row and whether the item is new: an
+        item already there has the stored row (with a pk), an item repeated
+        in the batch the row of its first copy.
+        """
+
+    def insert(self, rows: list[Model]) -> None:
+        """Write the new rows (in bulk: no `save()` runs, no signals are sent)."""
+        self.model.objects.bulk_create(rows, batch_size=INSERT_BATCH)
 
     def finish_later(self, rows: list[Model]) -> Callable[[], None]:
         """Start what is costly for the rows; the returned callable completes them.
@@ -171,6 +193,12 @@ class CommentWriter(ItemWriter):
     kind = "comments"
     model = Comment
 
+    def __init__(self, aware, render_later):
+        super().__init__(aware, render_later)
+        # For the rows of the batch being written, by id(row): see `relate`.
+        self._levels: dict[int, int] = {}
+        self._thread_starts: dict[int, Comment] = {}
+
     def items(self, entry):
         return entry.comments
 
@@ -180,6 +208,96 @@ class CommentWriter(ItemWriter):
 
     def identity(self, row: Comment) -> tuple:
         return (row.author_name, row.text.strip())
+
+    def stored(self, post_ids: set[int]) -> list[Comment]:
+        rows = list(Comment.objects.filter(post_id__in=post_ids))
+        # Each stored reply knows its parent without a query (for `attach_to`).
+        by_pk = {row.pk: row for row in rows}
+        for row in rows:
+            if row.parent_id in by_pk:
+                row.parent = by_pk[row.parent_id]
+        return rows
+
+    def relate(self, placed, part) -> None:
+        """Replies answer their parent (WXR's comment_parent) as they did on the old blog.
+
+        The parent must be an approved comment of the same post; otherwise
+        the reply becomes a top-level comment, with a warning. Each new
+        reply is attached (`Comment.attach_to`, which keeps threads within
+        `KIJI_COMMENTS_THREAD_DEPTH`) after its parent, and gets a level:
+        `insert` writes the levels in turn, so the rows a reply takes its
+        parent and thread ids from have them when the reply is written.
+        """
+        self._levels, self._thread_starts = {}, {}
+        by_source = {
+            (post_ref(row), item.source_id): row for _, item, row, _ in placed if item.source_id
+        }
+        parent_of: dict[int, Comment] = {}
+        replies = []
+        for entry, item, row, is_new in placed:
+            if not is_new or not item.reply_to:
+                continue
+            parent = by_source.get((post_ref(row), item.reply_to))
+            if parent is None:
+                why = "is not one of this post's comments in the file"
+            elif parent.status != Status.APPROVED:
+                why = f"is not approved ({Status(parent.status).label.lower()})"
+            else:
+                parent_of[id(row)] = parent
+                replies.append((entry, row))
+                continue
+            part.warnings.append(
+                f"{entry.describe()}: comment by {row.author_name} answers comment "
+                f"{item.reply_to}, which {why}; imported as a top-level comment"
+            )
+        attached: set[int] = set()
+        for entry, row in replies:
+            # Walk up to a comment already placed, then attach from the top down.
+            chain, on_chain, node = [], set(), row
+            while id(node) in parent_of and id(node) not in attached:
+                chain.append(node)
+                on_chain.add(id(node))
+                node = parent_of[id(node)]
+                if id(node) in on_chain:
+                    del parent_of[id(chain[-1])]
+                    part.warnings.append(
+                        f"{entry.describe()}: comment by {chain[-1].author_name} closes a "
+                        "loop of replies; imported as a top-level comment"
+                    )
+                    break
+            for node in reversed(chain):
+                attached.add(id(node))
+                if id(node) in parent_of:
+                    self._attach(node, parent_of[id(node)])
+
+    def _attach(self, row: Comment, parent: Comment) -> None:
+        """Attach a new reply; note the new rows it needs ids from, and its level."""
+        row.attach_to(parent)
+        needs = []
+        if row.parent is not None and row.parent.pk is None:
+            needs.append(row.parent)
+        if row.thread_id is None:
+            # The thread starts with a new comment: its id is the thread's.
+            start = self._thread_starts.get(id(parent), parent)
+            self._thread_starts[id(row)] = start
+            needs.append(start)
+        self._levels[id(row)] = max((self._levels.get(id(n), 0) + 1 for n in needs), default=0)
+
+    def insert(self, rows: list[Comment]) -> None:
+        """Insert level by level (parents first), then start the threads of top-level rows."""
+        levels = defaultdict(list)
+        for row in rows:
+            levels[self._levels.get(id(row), 0)].append(row)
+        for level in sorted(levels):
+            for row in levels[level]:
+                start = self._thread_starts.get(id(row))
+                if start is not None:
+                    row.thread_id, row.thread_started_at = start.pk, start.created_at
+            # A reply's parent_id is taken from its parent, inserted at an earlier level.
+            Comment.objects.bulk_create(levels[level], batch_size=INSERT_BATCH)
+        Comment.objects.filter(
+            post_id__in={row.post_id for row in rows}, thread_id__isnull=True
+        ).start_threads()
 
     def finish_later(self, rows: list[Comment]) -> Callable[[], None]:
         rendered = self.render_later(render_comment, [row.text for row in rows])

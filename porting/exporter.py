@@ -3,7 +3,8 @@
 `blog_entries()` turns posts, with their approved comments and pings, into
 `mt_entries.Entry` objects while reading the database in chunks, so
 exporting a large blog needs memory for one chunk, not for the blog.
-Dates are written to the second, as the format holds them.
+Dates are written to the second, as the format holds them. The format has
+no threads: a post's comments come out flat, in date order, replies too.
 """
 
 from collections.abc import Iterator

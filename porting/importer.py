@@ -291,7 +291,7 @@ class Importer:
             self._insert_posts(new, part)
         for writer, rows, finish in pending:
             finish()
-            writer.model.objects.bulk_create(rows, batch_size=500)
+            writer.insert(rows)
         # bulk_create sends no signals: say what readers will see changed.
         existing = {post.pk for _, post, is_new in resolved if not is_new}
         shown = {

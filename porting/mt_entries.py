@@ -40,6 +40,10 @@ class Comment:
     date: datetime | None = None
     text: str = ""
     status: str = APPROVED
+    # Threads, which only WXR has: the old blog's id for the comment, and the id of
+    # the comment it answers ("" for none).
+    source_id: str = ""
+    reply_to: str = ""
 
 
 @dataclass

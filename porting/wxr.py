@@ -71,6 +71,12 @@ def _date(local: str, gmt: str) -> datetime:
     return datetime.strptime(local.strip(), "%Y-%m-%d %H:%M:%S")
 
 
+def _parent_id(value: str) -> str:
+    """The id in `wp:comment_parent`, or "" for a top-level comment (WordPress writes 0)."""
+    value = value.strip()
+    return "" if value in ("", "0") else value
+
+
 class WXRReader:
     """Reads a WXR file; `skipped` counts items that are not posts (pages, attachments...)."""
 
@@ -184,6 +190,8 @@ class WXRReader:
                 date=date,
                 text=fields.get("wp:comment_content", ""),
                 status=status,
+                source_id=fields.get("wp:comment_id", "").strip(),
+                reply_to=_parent_id(fields.get("wp:comment_parent", "")),
             )
         )
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from comments import paging, visitor
-from comments.forms import CommentForm, form_token_placeholder
+from comments.forms import AuthorReplyForm, CommentForm, form_token_placeholder
 from comments.models import Comment
 from moderation.models import Status
 from pagecache import pages
@@ -32,13 +32,16 @@ def comment_section(context, post) -> SafeString:
     """
     request = context["request"]
     total = paging.approved_total(post)
-    page = paging.thread_page(total, request.GET.get("page"))
+    page = paging.thread_page(paging.approved_threads(post), request.GET.get("page"))
     own = visitor.own_comment_ids(request)
     remembered = visitor.remembered_commenter(request)
-    if own or remembered:
+    author = _author_replying(request)
+    if own or remembered or author:
         placeholders = pages.is_rendering_for_the_cache(request)
         csrf_token = context.get("csrf_token")
-        return _render_section(post, total, page, csrf_token, placeholders, own, remembered)
+        return _render_section(
+            post, total, page, csrf_token, placeholders, own, remembered, author=author
+        )
     version = (
         post.pk,
         post.get_absolute_url(),
@@ -55,52 +58,91 @@ def comment_section(context, post) -> SafeString:
     )
 
 
+def _author_replying(request):
+    """The signed-in author who may reply as the blog's author on this page, or None."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_staff and user.has_perm("comments.add_comment"):
+        return user
+    return None
+
+
 def _render_section(
-    post, total: int, page, csrf_token, placeholders: bool, own=(), initial=None
+    post, total: int, page, csrf_token, placeholders: bool, own=(), initial=None, author=None
 ) -> SafeString:
-    """The section's markup; with `placeholders`, the form token is left for each visitor."""
+    """The section's markup; with `placeholders`, the form token is left for each visitor.
+
+    One query whatever the number and depth of the comments (the page's
+    threads are a subquery of it), and for a visitor who sent comments, two
+    more: their comments still waiting, and where the next page starts.
+    """
     per_page = settings.KIJI_COMMENTS_PER_PAGE
     start = (page.number - 1) * per_page
-    public = Comment.objects.public().filter(post=post).for_display()
-    rows = list(public[start : start + per_page + 1])
-    comments, following = rows[:per_page], rows[per_page:]
+    public = Comment.objects.public().filter(post=post)
+    comments = list(
+        public.filter(thread_id__in=public.page_of_threads(start, start + per_page)).for_display()
+    )
+    keys = sorted({_thread_key(c) for c in comments})
     if own:
         waiting = Comment.objects.filter(
             pk__in=own, post=post, status__in=[Status.PENDING, Status.SPAM]
         ).for_display()
-        first = _place(comments[0]) if comments and page.number > 1 else None
-        end = _place(following[0]) if following else None
+        thread_ids = {thread_id for _, thread_id in keys}
+        first = keys[0] if keys and page.number > 1 else None
+        following = list(public.thread_keys()[start + per_page : start + per_page + 1])
+        end = following[0] if following else None
         mine = [
             c
             for c in waiting
-            if (first is None or _place(c) > first) and (end is None or _place(c) < end)
+            if c.thread_id in thread_ids
+            or ((first is None or _thread_key(c) > first) and (end is None or _thread_key(c) < end))
         ]
+        keys = sorted({*keys, *(_thread_key(c) for c in mine)})
         comments = sorted([*comments, *mine], key=_place)
+    arranged = paging.arrange_threads(comments, [thread_id for _, thread_id in keys])
+    for comment in arranged:
+        comment.replyable = post.comments_open and comment.status == Status.APPROVED
     form = None
-    if post.comments_open:
+    if post.comments_open and author is not None:
+        form = AuthorReplyForm(post=post)
+    elif post.comments_open:
         form = CommentForm(post=post, initial=initial or {})
         if placeholders:
             form.initial["form_token"] = form_token_placeholder(post.pk)
     section = {
         "post": post,
-        "comments": comments,
-        "comment_markup": render_each("comments/_comment.html", "comment", comments, _shows),
+        "comments": arranged,
+        "comment_markup": render_each("comments/_comment.html", "comment", arranged, _shows),
         "approved_count": total,
         "page": page,
         "page_links": _page_links(post, page),
         "feed_url": reverse("comments:post-feed-atom", kwargs={"post_id": post.pk}),
         "form": form,
+        "author": author,
         "csrf_token": csrf_token,
     }
     return mark_safe(get_template("comments/_section.html").render(section))
 
 
 # Everything comments/_comment.html shows of a comment.
-_shows = attrgetter("pk", "status", "created_at", "author_name", "author_url", "text_html")
+_shows = attrgetter(
+    "pk",
+    "status",
+    "created_at",
+    "author_name",
+    "author_url",
+    "text_html",
+    "depth",
+    "written_by_author",
+    "replyable",
+)
 
 
 def _place(comment: Comment) -> tuple:
     return (comment.created_at, comment.pk)
+
+
+def _thread_key(comment: Comment) -> tuple:
+    return (comment.thread_started_at, comment.thread_id)
 
 
 def _page_links(post, page) -> list[dict]:

@@ -321,6 +321,7 @@ def test_post_page_takes_the_same_queries_whatever_the_number_of_comments(
         )
         for i in range(n_comments)
     )
+    Comment.objects.filter(post=post).start_threads()
 
     # The blog's 7 (post with its comment and ping counts, tags, previous, next,
     # related, sidebar x2) + one page of comments + the pings.
