@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "moderation",
     "comments",
     "trackbacks",
+    "subscriptions",
     "porting",
     "demo",
 ]
@@ -284,6 +285,12 @@ KIJI_COMMENTS_REMEMBER_DAYS = env.int("COMMENTS_REMEMBER_DAYS", default=365)
 KIJI_COMMENTS_SUBSCRIPTIONS = env.bool("COMMENTS_SUBSCRIPTIONS", default=True)
 # How deep threads go (1: no replies under replies... 3: a reply to a reply to a comment).
 KIJI_COMMENTS_THREAD_DEPTH = env.int("COMMENTS_THREAD_DEPTH", default=3)
+
+# KIJI: subscriptions (mail on replies and new comments, double opt-in)
+# ------------------------------------------------------------------------------
+# Seconds a confirmation link works; `manage.py purge_subscriptions` deletes
+# subscriptions still unconfirmed after that. Unsubscribe links never expire.
+KIJI_SUBSCRIPTION_CONFIRM_MAX_AGE = env.int("SUBSCRIPTION_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
 
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("comments/", include("comments.urls")),
     path("trackback/", include("trackbacks.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
     path(
         "",
         include(

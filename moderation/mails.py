@@ -5,7 +5,8 @@ mail server refuses or is unreachable) is logged and its task queued again
 with a growing delay (`KIJI_TASK_RETRY_SECONDS`, doubled each time) up to
 `KIJI_TASK_MAX_ATTEMPTS` attempts; the last failure raises, so the task stays
 in the queue's table as failed, with its arguments and traceback, instead of
-being lost. `moderation_email(item)` writes the author's notification.
+being lost. `headers` adds mail headers (`List-Unsubscribe`, say).
+`moderation_email(item)` writes the author's notification.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -26,11 +27,23 @@ from moderation.registry import Registration
 logger = logging.getLogger("kiji.tasks")
 
 
-def send_with_retry(task_, args: tuple, *, attempt: int, message: str, to: list[str]) -> bool:
+def send_with_retry(
+    task_,
+    args: tuple,
+    *,
+    attempt: int,
+    message: str,
+    to: list[str],
+    headers: dict[str, str] | None = None,
+) -> bool:
     """Send `message` (subject on its first line); on failure queue `task_` again, or raise."""
     subject, _, body = message.partition("\n")
+    subject, body = subject.strip(), body.lstrip("\n")
     try:
-        send_mail(subject.strip(), body.lstrip("\n"), None, to)
+        if headers is None:
+            send_mail(subject, body, None, to)
+        else:
+            EmailMessage(subject, body, None, to, headers=headers).send()
     except (smtplib.SMTPException, OSError) as error:
         attempts = settings.KIJI_TASK_MAX_ATTEMPTS
         if attempt >= attempts:
