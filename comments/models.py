@@ -115,8 +115,10 @@ class Comment(ModeratedItem):
     )
 
     objects = CommentQuerySet.as_manager()
-    # Whether the page offers a Reply link under it; the comment section sets it.
+    # Whether the page offers a Reply link under it, and where; the comment section sets them.
     replyable = False
+    reply_url = ""
+    css_class = "comment"
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -62,6 +62,8 @@ class RemovedComment:
     created_at: None = None
     written_by_author: bool = False
     replyable: bool = False
+    reply_url: str = ""
+    css_class: str = "comment comment-removed"
 
     @property
     def anchor(self) -> str:

@@ -99,8 +99,12 @@ def _render_section(
         keys = sorted({*keys, *(_thread_key(c) for c in mine)})
         comments = sorted([*comments, *mine], key=_place)
     arranged = paging.arrange_threads(comments, [thread_id for _, thread_id in keys])
+    # One reverse() for the page, not one a comment.
+    reply_url = reverse("comments:reply", kwargs={"comment_id": 0}).replace("/0/", "/{}/")
     for comment in arranged:
         comment.replyable = post.comments_open and comment.status == Status.APPROVED
+        comment.reply_url = reply_url.format(comment.pk) if comment.replyable else ""
+        comment.css_class = _css_class(comment)
     form = None
     if post.comments_open and author is not None:
         form = AuthorReplyForm(post=post)
@@ -133,12 +137,26 @@ _shows = attrgetter(
     "text_html",
     "depth",
     "written_by_author",
-    "replyable",
+    "reply_url",
+    "css_class",
 )
 
 
 def _place(comment: Comment) -> tuple:
     return (comment.created_at, comment.pk)
+
+
+def _css_class(comment) -> str:
+    classes = ["comment"]
+    if comment.depth:
+        classes.append(f"depth-{comment.depth}")
+    if comment.status == "removed":
+        classes.append("comment-removed")
+    elif comment.status != Status.APPROVED:
+        classes.append("comment-pending")
+    if comment.written_by_author:
+        classes.append("by-author")
+    return " ".join(classes)
 
 
 def _thread_key(comment: Comment) -> tuple:
