@@ -94,6 +94,17 @@ class PostQuerySet(models.QuerySet):
             condition &= Q(title__icontains=word) | Q(body_text__icontains=word)
         return self.filter(condition)
 
+    def unpublish(self) -> int:
+        """Move these posts back to drafts; return how many were published.
+
+        A post readers never saw (its date had not come) loses its publication
+        mark, so publishing it later dates it then (`Post.publish`).
+        """
+        now = timezone.now()
+        published = self.filter(status=Post.Status.PUBLISHED)
+        published.filter(first_published_at__gt=now).update(first_published_at=None)
+        return published.update(status=Post.Status.DRAFT, updated_at=now)
+
     def raise_discussion_revision(self, *post_ids: int) -> None:
         """The comments or pings readers see on these posts were approved, edited or withdrawn.
 
@@ -166,6 +177,12 @@ class Post(models.Model):
         default=timezone.now,
         help_text=_("A date in the future schedules the post."),
     )
+    # When readers could first see the post: its publish date, the first time it
+    # is saved published. Until that date has come, it follows the status and
+    # date (`Post.save`); after, it stays, and marks the post as published before.
+    first_published_at = models.DateTimeField(
+        _("first published"), null=True, blank=True, editable=False
+    )
     comments_enabled = models.BooleanField(_("comments enabled"), default=True)
     pings_enabled = models.BooleanField(_("pings enabled"), default=True)
     ping_urls = models.TextField(
@@ -202,6 +219,13 @@ class Post(models.Model):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
         self.body_html, self.body_text = markup.render(self.body, self.body_format)
+        if not self.was_published():
+            self.first_published_at = (
+                self.published_at if self.status == self.Status.PUBLISHED else None
+            )
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and {"status", "published_at"} & set(update_fields):
+                kwargs["update_fields"] = {*update_fields, "first_published_at"}
         if not (self._state.adding or args or kwargs.get("force_insert")) and (
             kwargs.get("update_fields") is None
         ):
@@ -229,6 +253,23 @@ class Post(models.Model):
     def is_published(self) -> bool:
         """Return True if readers may see the post (the rule of `PostQuerySet.published`)."""
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    def was_published(self) -> bool:
+        """Return True if readers may have seen the post: published once, on a date that came."""
+        return self.first_published_at is not None and self.first_published_at <= timezone.now()
+
+    def publish(self, *, keep_date: bool = False) -> None:
+        """Set the post published (the caller saves it).
+
+        A post never published before, whose publish date has passed (the draft
+        was started then), is dated now: the moment it is published. A date in
+        the future (a schedule), a post published before, and `keep_date` (the
+        author chose the date) keep the date.
+        """
+        now = timezone.now()
+        if not (keep_date or self.was_published() or self.published_at > now):
+            self.published_at = now
+        self.status = self.Status.PUBLISHED
 
     @property
     def local_date(self):
