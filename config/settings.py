@@ -44,7 +44,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the desk's AdminSite as admin.site (desk/sites.py).
+    "desk.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "comments",
     "trackbacks",
     "subscriptions",
+    "desk",
     "porting",
     "demo",
 ]

@@ -18,8 +18,8 @@ It gives:
   (`show_full_result_count = False`) so the list stays fast at 100,000 rows;
 * a status change made in the change form also goes through `moderate()`.
 
-The number pending per registered model shows on the admin index
-(`moderation/admin/index.html`, set as the site's index template here).
+The number pending per registered model, and the newest pending items, show
+on the admin index (the desk's dashboard, `desk/dashboard.py`).
 """
 
 from django.contrib import admin, messages
@@ -30,9 +30,6 @@ from django.utils.translation import ngettext
 from blog.models import Post
 from moderation.models import Status
 from moderation.services import ApprovalRefused, moderate
-
-# The index shows how many items of every moderated kind are pending.
-admin.site.index_template = "moderation/admin/index.html"
 
 
 class StatusFilter(admin.SimpleListFilter):
