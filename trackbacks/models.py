@@ -178,4 +178,9 @@ class Trackback(ModeratedItem):
     @property
     def moderation_summary(self) -> str:
         name = self.blog_name or self.url
-        return f"{self.get_kind_display()} from {name}: {self.title}\n{self.url}\n{self.excerpt}"
+        heading = _("%(kind)s from %(name)s: %(title)s") % {
+            "kind": self.get_kind_display(),
+            "name": name,
+            "title": self.title,
+        }
+        return f"{heading}\n{self.url}\n{self.excerpt}"
