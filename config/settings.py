@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "comments",
     "trackbacks",
     "subscriptions",
+    "media",
     "desk",
     "porting",
     "demo",
@@ -192,7 +193,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed, compressed names need `collectstatic` to have run; on by default in production.
 STORAGES = {
+    # Uploaded media: the local file system (MEDIA_ROOT) or S3-compatible object
+    # storage (MEDIA_STORAGE=s3); see "KIJI: media" below.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Originals of uploaded images as received (with their metadata): never served.
+    "private": {"BACKEND": "media.storage.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -371,6 +376,57 @@ KIJI_COMMENTS_PER_PAGE = env.int("COMMENTS_PER_PAGE", default=100)
 KIJI_TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
 KIJI_TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
 
+# KIJI: media (uploads: media/)
+# ------------------------------------------------------------------------------
+# Where readers' files live and their address. With MEDIA_STORAGE=s3 they go to
+# S3-compatible object storage through django-storages (pip install "kiji[s3]");
+# set MEDIA_URL to the bucket's public address, or AWS_S3_CUSTOM_DOMAIN.
+# (Not BASE_DIR / "media": that is the media app's own package.)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+# Originals as uploaded, with their metadata, kept for the author: never under MEDIA_URL.
+KIJI_MEDIA_PRIVATE_ROOT = env.path("MEDIA_PRIVATE_ROOT", default=BASE_DIR / "var" / "private")
+if Path(KIJI_MEDIA_PRIVATE_ROOT).resolve().is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ImproperlyConfigured(
+        "MEDIA_PRIVATE_ROOT must not be inside MEDIA_ROOT: it is never served."
+    )
+STORAGES["private"]["OPTIONS"] = {"location": KIJI_MEDIA_PRIVATE_ROOT}
+KIJI_MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if KIJI_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
+    AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default=None)
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default=None)
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default=None)
+    AWS_LOCATION = env.str("AWS_LOCATION", default="")
+    # Public files at stable addresses; never replace a file of the same name.
+    AWS_QUERYSTRING_AUTH = False
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/"
+elif KIJI_MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured('MEDIA_STORAGE must be "filesystem" or "s3".')
+# The app serves MEDIA_URL itself when no proxy does (`make run`, `make serve`);
+# behind nginx or Caddy set SERVE_MEDIA=false and let the proxy serve MEDIA_ROOT.
+KIJI_SERVE_MEDIA = env.bool("SERVE_MEDIA", default=KIJI_MEDIA_STORAGE == "filesystem")
+# Refused beyond this size, and beyond this many pixels (decompression bombs).
+KIJI_MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_MB", default=20) * 1024 * 1024
+KIJI_MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=50_000_000)
+# Widths of the resized copies made of each image (never wider than the image).
+KIJI_MEDIA_RENDITION_WIDTHS = env.list(
+    "MEDIA_RENDITION_WIDTHS", cast=int, default=[640, 1280, 1920]
+)
+# SVG can carry script: refused unless allowed, and then only ever served as a download.
+KIJI_MEDIA_ALLOW_SVG = env.bool("MEDIA_ALLOW_SVG", default=False)
+# Keep each upload as received (with its metadata) in the private storage, for the author.
+KIJI_MEDIA_KEEP_ORIGINALS = env.bool("MEDIA_KEEP_ORIGINALS", default=True)
+# Images in pages come from this blog and from its media host, when that is elsewhere.
+_MEDIA_HOST = MEDIA_URL.split("/", 3)[2] if "://" in MEDIA_URL else ""
+_MEDIA_IMG_SRC = [MEDIA_URL.split("://")[0] + "://" + _MEDIA_HOST] if _MEDIA_HOST else []
+
 # KIJI: trust (security headers, login throttling, request limits, privacy)
 # ------------------------------------------------------------------------------
 # Content-Security-Policy (django-csp): no inline script or style anywhere, no
@@ -381,7 +437,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, *env.list("CSP_IMG_SRC", default=["https:"])],
+        "img-src": [SELF, *_MEDIA_IMG_SRC, *env.list("CSP_IMG_SRC", default=["https:"])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -3,6 +3,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 import blog.urls
+import media.urls
 from blog.sitemaps import sitemaps
 from blog.views import robots_txt
 from pagecache.pages import cache_reader_pages
@@ -20,6 +21,8 @@ urlpatterns = [
     path("comments/", include("comments.urls")),
     path("trackback/", include("trackbacks.urls")),
     path("subscriptions/", include("subscriptions.urls")),
+    # Uploaded media, when no reverse proxy serves MEDIA_ROOT (KIJI_SERVE_MEDIA).
+    *media.urls.serving_patterns(),
     path(
         "",
         include(

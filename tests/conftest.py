@@ -18,6 +18,22 @@ def _fast_and_isolated(settings):
     local_markup.clear()
 
 
+@pytest.fixture(autouse=True)
+def media_storage(settings, tmp_path):
+    """Every test stores uploaded files in its own temporary folders, never in the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.KIJI_MEDIA_PRIVATE_ROOT = tmp_path / "media-private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "media.storage.PrivateStorage",
+            "OPTIONS": {"location": str(tmp_path / "media-private")},
+        },
+    }
+    return tmp_path
+
+
 @pytest.fixture
 def author(db):
     return make_user("author", is_staff=True, is_superuser=True)

@@ -56,7 +56,7 @@ def test_the_index_groups_the_apps_for_an_author(desk):
     def names(group):
         return [m["model"]._meta.label_lower for m in groups[group]["models"]]
 
-    assert names("Writing") == ["blog.post", "blog.category", "blog.tag"]
+    assert names("Writing") == ["blog.post", "blog.category", "blog.tag", "media.mediaitem"]
     assert set(names("Conversation")) >= {
         "comments.comment",
         "trackbacks.trackback",

@@ -1,0 +1,1 @@
+"""Media tests use the temporary storage every test gets (`tests/conftest.py`)."""
