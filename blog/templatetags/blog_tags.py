@@ -96,17 +96,26 @@ def page_url(context, number: int) -> str:
 
 
 _SITE_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')
+_SRCSET = re.compile(r'(\ssrcset=")([^"]*)"')
+# A candidate of a srcset: its URL (site-relative ones made absolute) and the rest.
+_SRCSET_RELATIVE = re.compile(r"(^|,\s*)(/(?!/)\S*)")
 
 
 @register.filter
 def absolute_links(safe_html: SafeString, request: HttpRequest) -> SafeString:
     """Make site-relative links in stored, sanitised HTML absolute (for feed readers)."""
-    # The input is HTML sanitised on save; only its URLs change.
-    return mark_safe(
-        _SITE_RELATIVE.sub(
-            lambda m: f'{m.group(1)}{request.build_absolute_uri(m.group(2))}"', safe_html
+
+    def absolute_srcset(match: re.Match) -> str:
+        candidates = _SRCSET_RELATIVE.sub(
+            lambda c: c.group(1) + request.build_absolute_uri(c.group(2)), match.group(2)
         )
+        return f'{match.group(1)}{candidates}"'
+
+    # The input is HTML sanitised on save; only its URLs change.
+    absolute = _SITE_RELATIVE.sub(
+        lambda m: f'{m.group(1)}{request.build_absolute_uri(m.group(2))}"', safe_html
     )
+    return mark_safe(_SRCSET.sub(absolute_srcset, absolute))
 
 
 @register.filter(expects_localtime=True)

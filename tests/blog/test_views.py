@@ -229,8 +229,9 @@ def test_post_page_takes_a_fixed_number_of_queries(client, django_assert_num_que
     category = make_category()
     posts = [make_post(category=category) for _ in range(n_posts)]
 
-    # post, tags, previous, next, related, sidebar categories and months, comments, pings
-    with django_assert_num_queries(9):
+    # post, tags, previous, next, related, sidebar categories and months, comments, pings,
+    # and the featured image (media: none here)
+    with django_assert_num_queries(10):
         client.get(posts[n_posts // 2].get_absolute_url())
 
 
