@@ -72,6 +72,12 @@ def _local(moment, tz: tzinfo):
 
 def blog_entries(tz: tzinfo) -> Iterator[Entry]:
     """Every post, drafts included, oldest first, with its approved comments and pings."""
+    for _, entry in numbered_entries(tz):
+        yield entry
+
+
+def numbered_entries(tz: tzinfo) -> Iterator[tuple[int, Entry]]:
+    """`blog_entries`, each with its post's id."""
     posts = (
         Post.objects.select_related("author", "category")
         .prefetch_related(
@@ -90,4 +96,4 @@ def blog_entries(tz: tzinfo) -> Iterator[Entry]:
         .order_by("published_at", "id")
     )
     for post in posts.iterator(chunk_size=CHUNK):
-        yield post_entry(post, tz)
+        yield post.pk, post_entry(post, tz)

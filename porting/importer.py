@@ -22,12 +22,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import ngettext
 
 from blog import markup
 from blog.models import Category, Post, Tag
 from blog.signals import content_changed
+from media.models import PostMedia
 from moderation.models import Status
 from porting import discussion
+from porting.media_import import MediaImporter, MediaOptions, PostBody
 from porting.middleware import could_be_old_path
 from porting.models import ImportedEntry, OldPath
 from porting.mt_entries import Entry, EntryError, EntryProblem
@@ -87,6 +90,8 @@ class ImportReport:
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # One line for every link to a file that could not be brought into the library.
+    media_problems: list[str] = field(default_factory=list)
     entries_read: int = 0
     dry_run: bool = False
     seconds: float = 0.0
@@ -100,6 +105,7 @@ class ImportReport:
             self.counts[kind].update(counter)
         self.failures += other.failures
         self.warnings += other.warnings
+        self.media_problems += other.media_problems
 
     @property
     def failed(self) -> int:
@@ -126,6 +132,16 @@ class ImportReport:
             lines += [f"  {warning}" for warning in shown]
             if len(shown) < len(self.warnings):
                 lines.append(f"  ... and {len(self.warnings) - len(shown)} more")
+        if self.media_problems:
+            lines.append(
+                ngettext(
+                    "%(count)d link to an image or file not brought over:",
+                    "%(count)d links to images or files not brought over:",
+                    len(self.media_problems),
+                )
+                % {"count": len(self.media_problems)}
+            )
+            lines += [f"  {problem}" for problem in self.media_problems]
         if self.failures:
             lines.append(f"{self.failed} not imported:")
             lines += [f"  {failure}" for failure in self.failures]
@@ -155,6 +171,8 @@ class ImportOptions:
     # Processes that render HTML (bleach dominates an import's time). More than one
     # forks the process: only for the command line, never inside a web server.
     workers: int = 1
+    # Where the old blog's images and files come from; None: links are kept as they are.
+    media: MediaOptions | None = None
 
 
 class Importer:
@@ -169,6 +187,10 @@ class Importer:
         self._seen_basenames: set[str] = set()
         self.writers = [writer(self._aware, self.render_later) for writer in discussion.WRITERS]
         self._pool = None
+        self.media = None
+        if options.media is not None:
+            self.media = MediaImporter(options.media, dry_run=options.dry_run, user=options.author)
+        self.posts_by_source_id: dict[str, int] = {}
         self._load_lookups()
 
     # Lookups, loaded once and kept in step with what this import writes.
@@ -206,10 +228,15 @@ class Importer:
 
     def run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
         try:
-            return self._run(entries)
+            report = self._run(entries)
+            if self.media is not None and self.media.options.attachments:
+                self._attachments()
+            return report
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
+            if self.media is not None:
+                self.media.close()
 
     def _run(self, entries: Iterable[Entry | EntryError]) -> ImportReport:
         batch: list[tuple[Entry, str]] = []
@@ -236,6 +263,8 @@ class Importer:
             # Something in the batch cannot be written: write each entry on its
             # own so the others are kept and the bad one is named.
             self._load_lookups()
+            if self.media is not None:
+                self.media.forget()
             part = ImportReport()
             for entry, source in batch:
                 try:
@@ -243,6 +272,8 @@ class Importer:
                         part.merge(self._write([(entry, source)]))
                 except Exception as exc:  # reported with the entry, never raised
                     self._load_lookups()
+                    if self.media is not None:
+                        self.media.forget()
                     message = str(exc) or exc.__class__.__name__
                     part.failures.append(f"{entry.describe()}: {message}")
                     part.add("posts", "failed")
@@ -274,6 +305,9 @@ class Importer:
             self.by_date_title[(published_at, post.title)] = post
             new.append((entry, post, source))
             targets.append((entry, post, True))
+        media_used: dict[int, list[int]] = {}
+        if self.media is not None:
+            media_used = self._bring_media(new, targets, part)
         bodies = self.render_later(render_post, [(p.body, p.body_format) for _, p, _ in new])
         resolved = [
             (entry, post if isinstance(post, Post) else Post(pk=post), is_new)
@@ -289,6 +323,8 @@ class Importer:
             for (_, post, _), (body_html, body_text) in zip(new, bodies(), strict=True):
                 post.body_html, post.body_text = body_html, body_text
             self._insert_posts(new, part)
+        if self.media is not None:
+            self._link_media(new, targets, media_used)
         for writer, rows, finish in pending:
             finish()
             writer.insert(rows)
@@ -302,6 +338,91 @@ class Importer:
         if new or shown:
             content_changed.send(sender=Post, post_ids=())
         return part
+
+    def _bring_media(self, new, targets, part: ImportReport) -> dict[int, list[int]]:
+        """Bring the files the batch's posts link to; rewrite their bodies.
+
+        Posts already there (an import run again, maybe now with --media-from)
+        get the links in their stored bodies rewritten, and are saved again only
+        when something changed. Returns the items each post uses, by id(post)
+        for new posts and by pk for existing ones.
+        """
+        for entry, _, _ in targets:
+            self.media.learn_host(entry.unique_url)
+        existing = {
+            post: entry
+            for entry, post, is_new in targets
+            if not is_new and not entry.no_entry and isinstance(post, int)
+        }
+        stored = list(Post.objects.filter(pk__in=existing).values_list("pk", "body", "body_format"))
+        bodies = [
+            PostBody(entry.describe(), post.body, entry.unique_url, post.title)
+            for entry, post, _ in new
+        ] + [
+            PostBody(existing[pk].describe(), body, existing[pk].unique_url, existing[pk].title)
+            for pk, body, _ in stored
+        ]
+        results = self.media.rewrite(bodies, part)
+        used: dict[int, list[int]] = {}
+        for (_, post, _), (body, items) in zip(new, results[: len(new)], strict=True):
+            post.body = body
+            used[id(post)] = items
+        changed = []
+        for (pk, body, body_format), (new_body, items) in zip(
+            stored, results[len(new) :], strict=True
+        ):
+            used[pk] = items
+            if new_body != body:
+                body_html, body_text = render_post((new_body, body_format))
+                Post.objects.filter(pk=pk).update(
+                    body=new_body, body_html=body_html, body_text=body_text
+                )
+                changed.append(pk)
+        if changed:
+            content_changed.send(sender=Post, post_ids=tuple(changed))
+        return used
+
+    def _link_media(self, new, targets, used: dict[int, list[int]]) -> None:
+        """Link each post to the library items its body uses; remember WordPress post ids."""
+        rows = []
+        for entry, post, is_new in targets:
+            pk = post.pk if isinstance(post, Post) else post
+            if entry.source_id and pk:
+                self.posts_by_source_id[entry.source_id] = pk
+            items = used.get(id(post) if is_new else pk, [])
+            rows += [PostMedia(post_id=pk, item_id=item) for item in items]
+        PostMedia.objects.bulk_create(rows, ignore_conflicts=True)
+
+    def _attachments(self) -> None:
+        """WordPress attachments: into the library, linked to their post (featured if chosen)."""
+        part = ImportReport()
+        thumbnails = self.media.options.thumbnails
+        try:
+            with transaction.atomic():
+                brought = self.media.bring_attachments(part)
+                links = {}
+                for attachment, item in brought:
+                    post = self.posts_by_source_id.get(attachment.parent_id)
+                    if post is not None:
+                        links[(post, item)] = thumbnails.get(attachment.parent_id) == (
+                            attachment.source_id
+                        )
+                # Featured images go first; a post already featuring one keeps it.
+                featured_already = set(
+                    PostMedia.objects.filter(
+                        post_id__in={post for post, _ in links}, featured=True
+                    ).values_list("post_id", flat=True)
+                )
+                rows = [PostMedia(post_id=post, item_id=item) for post, item in links]
+                PostMedia.objects.bulk_create(rows, ignore_conflicts=True)
+                for (post, item), featured in links.items():
+                    if featured and post not in featured_already:
+                        PostMedia.objects.filter(post_id=post, item_id=item).update(featured=True)
+                if links:
+                    content_changed.send(sender=Post, post_ids=tuple({p for p, _ in links}))
+        except Exception as exc:  # reported, never raised: the posts are in already
+            part.failures.append(f"attachments: {exc}")
+        self.report.merge(part)
 
     def _insert_posts(self, new: list[tuple[Entry, Post, str]], part: ImportReport) -> None:
         posts = Post.objects.bulk_create([post for _, post, _ in new])

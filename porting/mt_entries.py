@@ -84,6 +84,7 @@ class Entry:
     pings: list[Ping] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     place: str = ""  # where the entry is, when not a line (e.g. a WXR item)
+    source_id: str = ""  # the old blog's id for the entry, when the format has one (WXR)
 
     @property
     def all_categories(self) -> list[str]:

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from porting import mt_reader, wxr
+from porting import media_import, mt_reader, wxr
 from porting.importer import ImportOptions, ImportReport, import_entries
 from porting.mt_entries import Entry, EntryError
 
@@ -38,6 +38,14 @@ class WXRSource:
     def __init__(self, stream: BinaryIO, encoding: str = "auto"):
         self.stream = stream
         self.reader = wxr.WXRReader(stream)
+        self.media = False
+
+    def read_attachments(self, media: media_import.MediaOptions) -> None:
+        """Tell `media` the file's attachments; they are then brought in, not skipped."""
+        start = self.stream.tell()
+        media.attachments, media.thumbnails = wxr.read_attachments(self.stream)
+        self.stream.seek(start)
+        self.media = True
 
     def count(self) -> int:
         start = self.stream.tell()
@@ -49,7 +57,11 @@ class WXRSource:
         return iter(self.reader)
 
     def notes(self) -> list[str]:
-        skipped = ", ".join(f"{n} {kind}" for kind, n in sorted(self.reader.skipped.items()))
+        skipped = ", ".join(
+            f"{n} {kind}"
+            for kind, n in sorted(self.reader.skipped.items())
+            if not (self.media and kind == "attachment")
+        )
         return [f"not imported (Kiji holds posts only): {skipped}"] if skipped else []
 
 
@@ -70,6 +82,8 @@ def import_file(
     """
     with path.open("rb") as stream:
         source = SOURCES[kind](stream, encoding)
+        if options.media is not None and hasattr(source, "read_attachments"):
+            source.read_attachments(options.media)
         callback = progress(source.count()) if progress else None
         report = import_entries(source, options, callback)
         report.warnings += source.notes()

@@ -17,6 +17,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from porting.media_import import Attachment
 from porting.mt_entries import (
     APPROVED,
     PENDING,
@@ -141,6 +142,7 @@ class WXRReader:
             date=date,
             body=fields.get("content:encoded", ""),
             excerpt=fields.get("excerpt:encoded", ""),
+            source_id=fields.get("wp:post_id", "").strip(),
         )
         for child in element:
             name = _name(child.tag)
@@ -194,6 +196,49 @@ class WXRReader:
                 reply_to=_parent_id(fields.get("wp:comment_parent", "")),
             )
         )
+
+
+def _postmeta(element: Element) -> dict[str, str]:
+    """An item's `wp:postmeta` as key -> value."""
+    meta = {}
+    for child in element:
+        if _name(child.tag) == "wp:postmeta":
+            fields = _fields(child)
+            meta.setdefault(fields.get("wp:meta_key", ""), fields.get("wp:meta_value", ""))
+    return meta
+
+
+def read_attachments(stream: BinaryIO) -> tuple[list[Attachment], dict[str, str]]:
+    """The file's attachments, and each post's featured attachment (post id -> attachment id).
+
+    Read in a pass of its own before the posts, so that the attachments are
+    known whatever their place in the file. A file that is not well-formed
+    stops the pass quietly: the posts' pass reports it.
+    """
+    attachments, thumbnails = [], {}
+    try:
+        for _, element in SafeET.iterparse(stream, events=("end",), forbid_dtd=True):
+            if element.tag != "item":
+                continue
+            fields = _fields(element)
+            post_id = fields.get("wp:post_id", "").strip()
+            meta = _postmeta(element)
+            if fields.get("wp:post_type") == "attachment" and fields.get("wp:attachment_url"):
+                attachments.append(
+                    Attachment(
+                        source_id=post_id,
+                        url=fields["wp:attachment_url"].strip(),
+                        parent_id=_parent_id(fields.get("wp:post_parent", "")),
+                        title=html.unescape(fields.get("title", "")),
+                        alt=meta.get("_wp_attachment_image_alt", "").strip(),
+                    )
+                )
+            elif meta.get("_thumbnail_id", "").strip():
+                thumbnails[post_id] = meta["_thumbnail_id"].strip()
+            element.clear()
+    except (DefusedXmlException, ParseError):
+        pass
+    return attachments, thumbnails
 
 
 def count_items(stream: BinaryIO) -> int:

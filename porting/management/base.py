@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from porting.importer import ImportOptions, ImportReport, check_old_permalink
+from porting.media_import import MediaOptions, MediaProblem
 from porting.mt_entries import ExportError
 from porting.progress import Progress
 from porting.sources import import_file
@@ -42,6 +43,26 @@ class ImportCommand(BaseCommand):
             "--dry-run", action="store_true", help="Read and check everything, keep nothing."
         )
         parser.add_argument(
+            "--media-from",
+            metavar="PATH",
+            help="A folder or a .zip of the old blog's files: the images and files the posts "
+            "link to are taken from it into the library, and the links rewritten.",
+        )
+        parser.add_argument(
+            "--fetch-media",
+            action="store_true",
+            help="Download the images and files not found in --media-from from the old blog, "
+            "if it still answers. Nothing is downloaded without this option.",
+        )
+        parser.add_argument(
+            "--media-host",
+            action="append",
+            default=[],
+            metavar="HOST",
+            help="Another host name of the old blog whose files to bring (the hosts of the "
+            "entries' URLs are known already). Repeat for several.",
+        )
+        parser.add_argument(
             "--workers",
             type=int,
             default=min(os.cpu_count() or 1, 8),
@@ -72,13 +93,25 @@ class ImportCommand(BaseCommand):
             )
         except ExportError as exc:
             raise CommandError(f"{file}: {exc}") from None
+        except MediaProblem as exc:
+            raise CommandError(f"--media-from: {exc}") from None
         finally:
             if progress is not None:
                 progress.finish()
         self.show_report(report, verbosity=options["verbosity"])
 
     def import_options(
-        self, *, timezone, author, dry_run, workers=1, old_permalink="", **_
+        self,
+        *,
+        timezone,
+        author,
+        dry_run,
+        workers=1,
+        old_permalink="",
+        media_from=None,
+        fetch_media=False,
+        media_host=(),
+        **_,
     ) -> ImportOptions:
         tz = parse_timezone(timezone)
         user = None
@@ -89,12 +122,22 @@ class ImportCommand(BaseCommand):
                 raise CommandError(f"No user named {author!r}; create it first.")
         if old_permalink is None:
             old_permalink = settings.KIJI_IMPORT_OLD_PERMALINK
+        media = None
+        if media_from or fetch_media:
+            if media_from and not Path(media_from).exists():
+                raise CommandError(f"--media-from: no such folder or file: {media_from}")
+            media = MediaOptions(
+                files_from=Path(media_from) if media_from else None,
+                fetch=fetch_media,
+                hosts=set(media_host or ()),
+            )
         return ImportOptions(
             tz=tz,
             author=user,
             old_permalink=self.old_permalink(old_permalink),
             dry_run=dry_run,
             workers=max(1, workers),
+            media=media,
         )
 
     @staticmethod

@@ -88,6 +88,7 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
         "moderation:link": [reverse("moderation:link", args=["forged"])],
         "comments:moderate-link": [reverse("comments:moderate-link", args=["forged"])],
         "comments:permalink": [c.get_absolute_url() for c in Comment.objects.all()],
+        "media-file": ["/media/media/2026/01/missing.jpg"],
         "subscriptions:confirm": [reverse("subscriptions:confirm", args=["forged"])],
         "subscriptions:unsubscribe": [reverse("subscriptions:unsubscribe", args=["forged"])],
         "comments:reply": [reverse("comments:reply", args=[c.pk]) for c in Comment.objects.all()],
