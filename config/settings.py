@@ -414,6 +414,8 @@ elif KIJI_MEDIA_STORAGE != "filesystem":
 KIJI_SERVE_MEDIA = env.bool("SERVE_MEDIA", default=KIJI_MEDIA_STORAGE == "filesystem")
 # Refused beyond this size, and beyond this many pixels (decompression bombs).
 KIJI_MEDIA_MAX_UPLOAD_BYTES = env.int("MEDIA_MAX_UPLOAD_MB", default=20) * 1024 * 1024
+# The largest zip of an old blog's files `import_mt --media-from` unpacks (in memory, file by file).
+KIJI_IMPORT_MEDIA_MAX_BYTES = env.int("IMPORT_MEDIA_MAX_MB", default=4096) * 1024 * 1024
 KIJI_MEDIA_MAX_PIXELS = env.int("MEDIA_MAX_PIXELS", default=50_000_000)
 # Widths of the resized copies made of each image (never wider than the image).
 KIJI_MEDIA_RENDITION_WIDTHS = env.list(

@@ -36,7 +36,6 @@ from django.utils.translation import gettext
 
 FILE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "webp", "avif", "heic", "pdf"})
 # Unpacked bytes a zip may hold in all (a zip bomb is refused before anything is read).
-DEFAULT_ZIP_MAX_BYTES = 4 * 1024**3
 # Bytes of files kept in memory before their hashes are looked up and they are stored.
 BATCH_BYTES = 64 * 1024**2
 
@@ -59,7 +58,7 @@ def bare_host(host: str) -> str:
 
 
 def zip_max_bytes() -> int:
-    return getattr(settings, "KIJI_IMPORT_MEDIA_MAX_BYTES", DEFAULT_ZIP_MAX_BYTES)
+    return settings.KIJI_IMPORT_MEDIA_MAX_BYTES
 
 
 def file_max_bytes() -> int:
