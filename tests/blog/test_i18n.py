@@ -1,7 +1,6 @@
 """The Japanese interface (LANGUAGE_CODE=ja) and the committed message catalogue."""
 
 import gettext
-import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.views.defaults import server_error
 
 from blog.models import Post, Tag
+from tests import catalogues
 from tests.factories import make_category, make_post, make_user
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -41,21 +41,7 @@ def post(db):
 
 
 def po_entries() -> list[tuple[str, str]]:
-    """(msgid, first msgstr) of every entry in django.po, continuation lines joined."""
-    text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
-    entries = []
-    for block in text.split("\n\n")[1:]:
-        fields, current = {}, None
-        for line in block.splitlines():
-            match = re.match(r'^(msgid|msgstr(?:\[0\])?|msgid_plural|msgctxt) "(.*)"$', line)
-            if match:
-                current = match.group(1)
-                fields[current] = match.group(2)
-            elif line.startswith('"') and current:
-                fields[current] += line[1:-1]
-        if "msgid" in fields:
-            entries.append((fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]"))))
-    return entries
+    return catalogues.po_entries(CATALOGUE / "django.po")
 
 
 def test_every_catalogue_entry_is_translated_and_none_is_fuzzy():
