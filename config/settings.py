@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "trackbacks",
     "subscriptions",
     "media",
+    "fediverse",
     "desk",
     "porting",
     "demo",
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "blog.middleware.site_language_and_time_zone",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A post's URL asked for ActivityPub JSON is answered here, never by the page cache.
+    "fediverse.middleware.ActivityPubMiddleware",
     # Cached reader pages are answered here, before the rest (pagecache/pages.py).
     "pagecache.pages.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -298,6 +301,41 @@ KIJI_COMMENTS_THREAD_DEPTH = env.int("COMMENTS_THREAD_DEPTH", default=3)
 # Seconds a confirmation link works; `manage.py purge_subscriptions` deletes
 # subscriptions still unconfirmed after that. Unsubscribe links never expire.
 KIJI_SUBSCRIPTION_CONFIRM_MAX_AGE = env.int("SUBSCRIPTION_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+
+# KIJI: fediverse (the blog as an ActivityPub actor: followers, replies, publishing)
+# ------------------------------------------------------------------------------
+KIJI_FEDIVERSE_ENABLED = env.bool("FEDIVERSE", default=False)
+# The blog's handle is @<username>@<host of SITE_URL>.
+KIJI_FEDIVERSE_USERNAME = env.str("FEDIVERSE_USERNAME", default="blog")
+# Hold new followers until the author accepts them in the admin.
+KIJI_FEDIVERSE_APPROVE_FOLLOWERS = env.bool("FEDIVERSE_APPROVE_FOLLOWERS", default=False)
+KIJI_FEDIVERSE_MAX_BODY_BYTES = env.int("FEDIVERSE_MAX_BODY_BYTES", default=256 * 1024)
+# How far a signed request's Date may be from now, in seconds.
+KIJI_FEDIVERSE_DATE_WINDOW_SECONDS = env.int("FEDIVERSE_DATE_WINDOW_SECONDS", default=300)
+KIJI_FEDIVERSE_DELIVERY_MAX_ATTEMPTS = env.int("FEDIVERSE_DELIVERY_MAX_ATTEMPTS", default=8)
+# First retry delay in seconds; each further retry waits twice as long.
+KIJI_FEDIVERSE_DELIVERY_RETRY_SECONDS = env.int("FEDIVERSE_DELIVERY_RETRY_SECONDS", default=60)
+# An instance failing for longer than this gets nothing until it answers again.
+KIJI_FEDIVERSE_SKIP_GONE_AFTER_SECONDS = env.int(
+    "FEDIVERSE_SKIP_GONE_AFTER_SECONDS", default=3 * 24 * 3600
+)
+# A PEM file with the actor's private key; empty: a key kept in the database.
+KIJI_FEDIVERSE_PRIVATE_KEY_FILE = env.str("FEDIVERSE_PRIVATE_KEY_FILE", default="")
+# An approved fediverse reply whose text is edited goes back to moderation.
+KIJI_FEDIVERSE_REAPPROVE_EDITS = env.bool("FEDIVERSE_REAPPROVE_EDITS", default=True)
+# Replies accepted per minute from one actor, and from one instance (0: no limit).
+KIJI_FEDIVERSE_REPLIES_PER_ACTOR_PER_MINUTE = env.int(
+    "FEDIVERSE_REPLIES_PER_ACTOR_PER_MINUTE", default=5
+)
+KIJI_FEDIVERSE_REPLIES_PER_INSTANCE_PER_MINUTE = env.int(
+    "FEDIVERSE_REPLIES_PER_INSTANCE_PER_MINUTE", default=30
+)
+# How long remote actors' public keys are kept before they are fetched again.
+KIJI_FEDIVERSE_KEY_CACHE_SECONDS = env.int("FEDIVERSE_KEY_CACHE_SECONDS", default=24 * 3600)
+# The actor's picture (an absolute URL), shown as the blog's avatar; empty: none.
+KIJI_FEDIVERSE_ICON_URL = env.str("FEDIVERSE_ICON_URL", default="")
+# Posts per page of the outbox.
+KIJI_FEDIVERSE_OUTBOX_PAGE_SIZE = env.int("FEDIVERSE_OUTBOX_PAGE_SIZE", default=20)
 
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     # Uploaded media, when no reverse proxy serves MEDIA_ROOT (KIJI_SERVE_MEDIA).
     *media.urls.serving_patterns(),
+    # WebFinger, NodeInfo, the blog's actor, inbox and outbox (before the blog's catch-all).
+    path("", include("fediverse.urls")),
     path(
         "",
         include(

@@ -99,6 +99,21 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
         ],
         "trackbacks:xmlrpc": [reverse("trackbacks:xmlrpc")],
         "trackbacks:webmention": [reverse("trackbacks:webmention")],
+        "fediverse:webfinger": [
+            reverse("fediverse:webfinger") + "?resource=acct:blog@127.0.0.1:8000",
+            reverse("fediverse:webfinger") + "?resource=acct:approved-secret@example.com",
+        ],
+        "fediverse:nodeinfo-links": [reverse("fediverse:nodeinfo-links")],
+        "fediverse:nodeinfo": [reverse("fediverse:nodeinfo")],
+        "fediverse:actor": [reverse("fediverse:actor")],
+        "fediverse:inbox": [reverse("fediverse:inbox")],
+        "fediverse:shared-inbox": [reverse("fediverse:shared-inbox")],
+        "fediverse:outbox": [reverse("fediverse:outbox"), reverse("fediverse:outbox") + "?page=1"],
+        "fediverse:followers": [reverse("fediverse:followers")],
+        "fediverse:replies": [
+            reverse("fediverse:replies", args=[post.pk]),
+            reverse("fediverse:replies", args=[draft.pk]),
+        ],
         "404": ["/no/such/page/", "/2026/99/99/nothing/"],
     }
 

@@ -1,0 +1,18 @@
+"""Print the placeholder address a fediverse actor's comments carry, for `personal_data`."""
+
+from django.core.management.base import BaseCommand
+
+from fediverse.replies import fediverse_actor_email
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the address a fediverse commenter's comments carry: "
+        "manage.py personal_data export $(manage.py fediverse_email ACTOR_URI)"
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("actor_uri")
+
+    def handle(self, *args, actor_uri: str, **options) -> None:
+        self.stdout.write(fediverse_actor_email(actor_uri))
