@@ -1,10 +1,11 @@
 """The blog's place in the fediverse: its key, its followers, what it sent and received.
 
-The contract with the inbox (fediverse/inbox.py) is in /tmp/fedi/CONTRACT.md:
 `ActorKey`, `Follower`, `Block`, `Reaction`, `RemoteReply`, `Delivery` and
-`Instance` are shared; `SentArticle` is publishing's own record.
+`Instance` are shared by publishing and the inbox (fediverse/inbox.py);
+`SentArticle` is publishing's own record.
 """
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -102,12 +103,23 @@ class Follower(models.Model):
         return self.shared_inbox or self.inbox
 
 
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class BlockQuerySet(models.QuerySet):
     def blocks(self, actor_uri: str) -> bool:
         """Return True if the actor, or its host or a parent domain of it, is blocked."""
         host = (urlsplit(actor_uri).hostname or "").lower().rstrip(".")
-        parts = host.split(".") if host else []
-        domains = [".".join(parts[i:]) for i in range(len(parts))]
+        if _is_ip_address(host):
+            domains = [host]  # an address has no parent domains
+        else:
+            parts = host.split(".") if host else []
+            domains = [".".join(parts[i:]) for i in range(len(parts))]
         condition = Q(actor_uri=actor_uri) & ~Q(actor_uri="")
         if domains:
             condition |= Q(domain__in=domains)

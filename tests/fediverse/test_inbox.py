@@ -336,3 +336,13 @@ def test_the_admin_accepts_a_waiting_follower(
     posted = [r for r in remote.received if r.method == "POST"]
     assert json.loads(posted[0].body)["type"] == "Accept"
     _verify_our_signature(posted[0])
+
+
+def test_a_domain_block_never_matches_part_of_an_ip_address(db):
+    from fediverse.models import Block
+
+    Block.objects.create(domain="0.0.1")
+    Block.objects.create(domain="example.com")
+
+    assert not Block.objects.blocks("http://127.0.0.1:8000/users/a")
+    assert Block.objects.blocks("https://social.example.com/users/a")
