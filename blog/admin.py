@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -154,7 +153,7 @@ class PostAdmin(admin.ModelAdmin):
             post.publish()
             post.save(update_fields=["status", "published_at", "updated_at"])
             updated += 1
-            scheduled += post.published_at > timezone.now()
+            scheduled += post.is_scheduled()
         self.message_user(
             request,
             ngettext("%d post published.", "%d posts published.", updated) % updated,

@@ -71,6 +71,10 @@ class PostQuerySet(models.QuerySet):
         """Posts a reader may see: published, with a publish date that has come."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self) -> "PostQuerySet":
+        """Posts set to be published at a moment still to come (readers see them from then)."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def for_listing(self) -> "PostQuerySet":
         """Published posts with what a list of posts shows, in a fixed number of queries."""
         return (
@@ -253,6 +257,10 @@ class Post(models.Model):
     def is_published(self) -> bool:
         """Return True if readers may see the post (the rule of `PostQuerySet.published`)."""
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    def is_scheduled(self) -> bool:
+        """Return True if the post is set to be published later (the rule of `scheduled`)."""
+        return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 
     def was_published(self) -> bool:
         """Return True if readers may have seen the post: published once, on a date that came."""

@@ -13,7 +13,6 @@ from django.apps import apps
 from django.contrib.auth import get_permission_codename
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import Truncator
 
 from blog.models import Post
@@ -151,7 +150,7 @@ def _posts(user):
 
 def scheduled_posts(user, limit: int = LIMIT) -> list[Post]:
     """Published posts whose date is still to come, the next due first."""
-    posts = _posts(user).filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+    posts = _posts(user).scheduled()
     return list(posts.order_by("published_at", "id")[:limit])
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_save, pre_delete
-from django.utils import timezone
 from django_tasks import default_task_backend
 
 from blog.models import Post
@@ -28,7 +27,7 @@ def post_saved(sender, instance: Post, raw: bool = False, **kwargs) -> None:
     if raw or not settings.KIJI_FEDIVERSE_ENABLED:
         return
     post_id = instance.pk
-    if instance.status == Post.Status.PUBLISHED and instance.published_at > timezone.now():
+    if instance.is_scheduled():
         if default_task_backend.supports_defer:
             run_after = instance.published_at
             transaction.on_commit(lambda: publish_post.using(run_after=run_after).enqueue(post_id))

@@ -184,7 +184,7 @@ def _next_timed_change() -> float | None:
 
     now = timezone.now()
     posts = Post.objects.filter(status=Post.Status.PUBLISHED)
-    moments = [posts.filter(published_at__gt=now).aggregate(m=Min("published_at"))["m"]]
+    moments = [Post.objects.scheduled().aggregate(m=Min("published_at"))["m"]]
     days = settings.KIJI_CLOSE_DISCUSSION_AFTER_DAYS
     if days:
         window = now - timedelta(days=days)
