@@ -24,13 +24,17 @@ class ReplyRefused(Exception):
 @transaction.atomic
 def _insert(comment: Comment, parent_id: int | None = None) -> Comment:
     if parent_id is not None:
-        comment.attach_to(_parent_for_reply(comment.post_id, parent_id))
+        comment.attach_to(parent_for_reply(comment.post_id, parent_id))
     comment.save()
     return comment
 
 
-def _parent_for_reply(post_id: int, parent_id: int) -> Comment:
-    """The comment being answered, locked until the reply is stored so it stays approved."""
+def parent_for_reply(post_id: int, parent_id: int) -> Comment:
+    """The comment being answered, locked until the reply is stored so it stays approved.
+
+    Call it inside the transaction that stores the reply; `ReplyRefused` unless the
+    comment is approved and on `post_id`.
+    """
     parent = (
         Comment.objects.select_for_update()
         .filter(pk=parent_id, post_id=post_id, status=Status.APPROVED)

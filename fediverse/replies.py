@@ -14,6 +14,7 @@ False); Delete removes it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from blog.models import Post
 from comments.models import Comment, fingerprint
+from comments.services import ReplyRefused, parent_for_reply
 from fediverse import keys
 from fediverse.models import RemoteReply
 from moderation import spam
@@ -110,12 +112,11 @@ def find_target(url: str) -> tuple[Post, Comment | None] | None:
     """The published post (and approved comment) a reply's `inReplyTo` names, or None."""
     stored = (
         RemoteReply.objects.select_related("comment__post")
-        .filter(object_id=url, comment__status=Status.APPROVED)
+        .filter(object_id=url, comment__in=Comment.objects.public())
         .first()
     )
     if stored is not None:
-        post = stored.comment.post
-        return (post, stored.comment) if post.is_published() else None
+        return stored.comment.post, stored.comment
     path = _local_path(url)
     if path is None:
         return None
@@ -129,11 +130,12 @@ def find_target(url: str) -> tuple[Post, Comment | None] | None:
                 return post, None
     elif match.view_name == "comments:permalink":
         comment = (
-            Comment.objects.select_related("post")
-            .filter(pk=match.kwargs["comment_id"], status=Status.APPROVED)
+            Comment.objects.public()
+            .select_related("post")
+            .filter(pk=match.kwargs["comment_id"])
             .first()
         )
-        if comment is not None and comment.post.is_published():
+        if comment is not None:
             return comment.post, comment
     return None
 
@@ -181,14 +183,10 @@ def receive_note(*, note: dict, actor: keys.ActorKey, post: Post, parent: Commen
     )
     try:
         with transaction.atomic():
-            if parent is not None:
-                locked = (
-                    Comment.objects.select_for_update()
-                    .filter(pk=parent.pk, status=Status.APPROVED)
-                    .first()
-                )
-                if locked is not None:
-                    comment.attach_to(locked)
+            # If the comment it answered was withdrawn meanwhile, the reply stands alone.
+            with contextlib.suppress(ReplyRefused):
+                if parent is not None:
+                    comment.attach_to(parent_for_reply(post.pk, parent.pk))
             comment.save()
             RemoteReply.objects.create(
                 comment=comment,
