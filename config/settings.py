@@ -397,6 +397,13 @@ KIJI_PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600 if _SHARED_
 # many KiB, so a hit fetches only the small shared generation (0: no copies),
 # and as much again of the markup above.
 KIJI_PAGE_CACHE_LOCAL_KB = env.int("PAGE_CACHE_LOCAL_KB", default=32 * 1024)
+# With Redis, each process subscribes to the announcements of new page
+# generations, so a hit on its own copy needs no round trip (pagecache/watch.py).
+# It pings every HEARTBEAT seconds and trusts what it heard only while an answer
+# came within BOUND seconds: the longest a silently dead connection goes unnoticed.
+KIJI_PAGE_CACHE_WATCH = env.bool("PAGE_CACHE_WATCH", default=True)
+KIJI_PAGE_CACHE_WATCH_HEARTBEAT = env.float("PAGE_CACHE_WATCH_HEARTBEAT", default=0.25)
+KIJI_PAGE_CACHE_WATCH_BOUND = env.float("PAGE_CACHE_WATCH_BOUND", default=1.0)
 # Sessions in the shared cache and the database, so a Redis restart logs no one out.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",

@@ -77,7 +77,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.signals import request_started, setting_changed
 from django.db import transaction
@@ -91,8 +91,12 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 
+from pagecache.watch import GenerationWatcher
+
 STATE_KEY = "kiji:pages:state"
 CACHEABLE_PARAMS = frozenset({"page"})
+# Says whether a page came from the cache ("hit") or was rendered and stored ("miss").
+CACHE_STATUS_HEADER = "X-Page-Cache"
 # Stands in for the CSRF token in stored pages; as long as a real token.
 CSRF_PLACEHOLDER = "kijicachedpagecsrftokenplaceholder" + "0" * 30
 _personal_cookies: set[str] = set()
@@ -220,7 +224,61 @@ def _new_state(*, owed: bool = False) -> dict:
 def _store(state: dict) -> list:
     """Store `state` as the shared generation; the keys that could not be stored."""
     # set_many() says whether the value was stored; set() does not.
-    return cache.set_many({STATE_KEY: state}, timeout=None)
+    failed = cache.set_many({STATE_KEY: state}, timeout=None)
+    if not failed and (watcher := generation_watcher()) is not None:
+        watcher.announce(state)
+    return failed
+
+
+_watchers: dict[str, GenerationWatcher | None] = {}
+
+
+def generation_watcher() -> GenerationWatcher | None:
+    """This process's watcher of the shared generation (pagecache/watch.py), if the cache has one.
+
+    Only the Redis cache can announce changes; with any other, every hit asks.
+    """
+    if not _watchers:
+        _watchers["default"] = _make_watcher()
+    watcher = _watchers["default"]
+    if watcher is not None:
+        watcher.ensure_running()
+    return watcher
+
+
+def _make_watcher() -> GenerationWatcher | None:
+    from pagecache.backends import RedisCache
+
+    backend = caches["default"]
+    if not settings.KIJI_PAGE_CACHE_WATCH or not isinstance(backend, RedisCache):
+        return None
+    client = backend._cache.get_client(write=True)
+    state_key = backend.make_and_validate_key(STATE_KEY)
+    serializer = backend._cache._serializer
+
+    def read() -> dict | None:
+        # Straight from Redis, not through the fail-soft backend: a read that
+        # fails must end the watch, not look like "no generation".
+        raw = client.get(state_key)
+        return None if raw is None else serializer.loads(raw)
+
+    database = client.connection_pool.connection_kwargs.get("db", 0)
+    return GenerationWatcher(
+        client,
+        f"{state_key}:announced:{database}",
+        read,
+        heartbeat=settings.KIJI_PAGE_CACHE_WATCH_HEARTBEAT,
+        bound=settings.KIJI_PAGE_CACHE_WATCH_BOUND,
+    )
+
+
+@receiver(setting_changed)
+def _forget_watcher(setting: str, **kwargs) -> None:
+    if setting == "CACHES" or setting.startswith("KIJI_PAGE_CACHE_WATCH"):
+        for watcher in _watchers.values():
+            if watcher is not None:
+                watcher.stop()
+        _watchers.clear()
 
 
 def invalidation_owed() -> bool:
@@ -411,6 +469,11 @@ def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
     """
     local = local_pages.get(key)
     if local is not None:
+        watcher = generation_watcher()
+        if watcher is not None:
+            vouched, state = watcher.state()
+            if vouched and _is_current(state) and local["generation"] == state["generation"]:
+                return state, local
         state = cache.get(STATE_KEY)
         if _is_current(state) and local["generation"] == state["generation"]:
             return state, local
@@ -462,12 +525,14 @@ class PageCacheMiddleware:
             entry = _stored(response, state)
             cache.set(key, entry, timeout=_timeout())
             local_pages.put(key, entry)
+            response[CACHE_STATUS_HEADER] = "miss"
         return self._with_visitor_values(request, response)
 
     def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
         response = HttpResponse(status=entry["status"])
         for name, value in entry["headers"].items():
             response[name] = value
+        response[CACHE_STATUS_HEADER] = "hit"
         # The headers-only response lets a 304 carry ETag, Vary and the rest.
         conditional = get_conditional_response(
             request,

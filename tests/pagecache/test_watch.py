@@ -1,0 +1,295 @@
+"""While the generation watcher vouches, a page-cache hit asks Redis nothing, and is never stale.
+
+Each test runs its own redis-server on a free loopback port (so it can kill,
+restart and count the commands of that server alone); pagecache/watch.py
+says why these cases are all there is to prove.
+"""
+
+import os
+import pickle
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+from django.utils import timezone
+
+from blog.models import Post
+from pagecache import pages
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("KIJI_REQUIRE_REDIS") and not shutil.which("redis-server"),
+        reason="redis-server is not installed",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of our own on 127.0.0.1, that a test can restart."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2)
+
+    def reads(self) -> int:
+        """GET and MGET commands this server has run since the last `reset()`."""
+        stats = self.client().info("commandstats")
+        return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget"))
+
+    def reset(self) -> None:
+        self.client().config_resetstat()
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shared_cache(settings, redis_server):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "pagecache.backends.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
+    settings.KIJI_PAGE_CACHE_SECONDS = 3600
+    settings.KIJI_PAGE_CACHE_WATCH = True
+    yield redis_server
+    pages._forget_watcher(setting="CACHES")
+
+
+@pytest.fixture
+def post(admin_user):
+    return Post.objects.create(
+        title="Watched",
+        body="First words.",
+        author=admin_user,
+        status=Post.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+
+
+def wait_until(condition, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def vouched() -> bool:
+    return pages.generation_watcher().state()[0]
+
+
+def served(client, post) -> tuple[str, str]:
+    response = client.get(post.get_absolute_url())
+    assert response.status_code == 200
+    return response["X-Page-Cache"], response.content.decode()
+
+
+def warm(client, post) -> None:
+    """Render and store the page, and wait until the watcher vouches for its generation."""
+    client.get(post.get_absolute_url())
+    wait_until(vouched)
+    assert served(client, post)[0] == "hit"
+
+
+def other_process_changes_the_generation(server: RedisServer, *, announce: bool = True) -> None:
+    """What another app server's `invalidate_pages()` does to Redis: store, then announce."""
+    watcher = pages.generation_watcher()
+    key = pages.caches["default"].make_and_validate_key(pages.STATE_KEY)
+    state = {"generation": "elsewhere", "changed_at": int(time.time()), "next_change": None}
+    server.client().set(key, pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+    if announce:
+        server.client().publish(watcher.channel, b"elsewhere")
+
+
+def test_a_hit_asks_redis_nothing_while_the_watcher_vouches(client, shared_cache, post):
+    warm(client, post)
+    shared_cache.reset()
+
+    statuses = [served(client, post)[0] for _ in range(20)]
+
+    assert statuses == ["hit"] * 20
+    assert shared_cache.reads() == 0
+
+
+def test_without_a_watcher_every_hit_asks_for_the_generation(client, settings, shared_cache, post):
+    settings.KIJI_PAGE_CACHE_WATCH = False
+    client.get(post.get_absolute_url())
+    shared_cache.reset()
+
+    statuses = [served(client, post)[0] for _ in range(5)]
+
+    assert statuses == ["hit"] * 5
+    assert shared_cache.reads() == 5
+
+
+def test_a_change_announced_by_another_process_is_seen_on_the_next_request(
+    client, shared_cache, post
+):
+    warm(client, post)
+
+    other_process_changes_the_generation(shared_cache)
+
+    # No waiting: the announcement is in this process's socket, read or not.
+    assert served(client, post)[0] == "miss"
+
+
+def test_a_change_made_here_shows_at_once_and_the_watch_vouches_again(client, shared_cache, post):
+    warm(client, post)
+
+    post.body = "Second words."
+    post.save()
+
+    status, page = served(client, post)
+    assert status == "miss"
+    assert "Second words." in page
+    wait_until(vouched)
+    shared_cache.reset()
+    assert served(client, post)[0] == "hit"
+    assert shared_cache.reads() == 0
+
+
+def test_a_dropped_connection_falls_back_to_asking_until_the_watch_is_back(
+    client, shared_cache, post, monkeypatch
+):
+    warm(client, post)
+    watcher = pages.generation_watcher()
+    may_reconnect = threading.Event()
+    subscribe = watcher._subscribe
+
+    def held_subscribe(pubsub):
+        may_reconnect.wait(10)
+        subscribe(pubsub)
+
+    monkeypatch.setattr(watcher, "_subscribe", held_subscribe)
+
+    shared_cache.client().client_kill_filter(_type="pubsub")
+    wait_until(lambda: not watcher.connected.is_set())
+    # A change the watcher cannot hear: not announced to anyone.
+    other_process_changes_the_generation(shared_cache, announce=False)
+
+    assert served(client, post)[0] == "miss"
+    assert not vouched()
+    may_reconnect.set()
+    wait_until(vouched)
+    assert watcher.state()[1]["generation"] == "elsewhere"
+    shared_cache.reset()
+    assert served(client, post)[0] == "hit"
+    assert shared_cache.reads() == 0
+
+
+def test_a_redis_restart_loses_nothing(client, shared_cache, post, monkeypatch):
+    monkeypatch.setattr("pagecache.backends.PAUSE_SECONDS", 0.05)
+    warm(client, post)
+    watcher = pages.generation_watcher()
+
+    shared_cache.stop()
+    wait_until(lambda: not watcher.connected.is_set())
+    post.body = "Written while Redis was down."
+    post.save()
+    shared_cache.start()
+    time.sleep(0.1)  # the cache backend's pause after a failure
+
+    status, page = served(client, post)
+    assert "Written while Redis was down." in page
+    wait_until(lambda: served(client, post)[0] == "hit" and vouched())
+    shared_cache.reset()
+    status, page = served(client, post)
+    assert (status, shared_cache.reads()) == ("hit", 0)
+    assert "Written while Redis was down." in page
+
+
+def test_a_watcher_that_stops_hearing_its_heartbeat_falls_back(
+    client, settings, shared_cache, post
+):
+    settings.KIJI_PAGE_CACHE_WATCH_HEARTBEAT = 60
+    settings.KIJI_PAGE_CACHE_WATCH_BOUND = 0.3
+    warm(client, post)
+
+    time.sleep(0.4)  # no PING answered within the bound
+
+    assert not vouched()
+    shared_cache.reset()
+    assert served(client, post)[0] == "hit"
+    assert shared_cache.reads() == 1
+
+
+def test_a_process_that_starts_after_a_change_reads_it_first(client, shared_cache, post):
+    client.get(post.get_absolute_url())
+    other_process_changes_the_generation(shared_cache, announce=False)
+
+    pages._forget_watcher(setting="CACHES")  # as if this process had just started
+    watcher = pages.generation_watcher()
+    wait_until(vouched)
+
+    assert watcher.state()[1]["generation"] == "elsewhere"
+    assert served(client, post)[0] == "miss"
+
+
+def test_an_announcement_not_yet_read_by_the_watcher_already_counts(
+    client, shared_cache, post, monkeypatch
+):
+    warm(client, post)
+    watcher = pages.generation_watcher()
+    may_read = threading.Event()
+    read_all = watcher._read_all
+
+    def slow_read_all(pubsub):
+        may_read.wait(10)
+        read_all(pubsub)
+
+    monkeypatch.setattr(watcher, "_read_all", slow_read_all)
+    time.sleep(0.05)
+
+    other_process_changes_the_generation(shared_cache)
+    time.sleep(0.05)  # delivered to this machine, still unread by the watcher
+
+    try:
+        assert served(client, post)[0] == "miss"
+    finally:
+        may_read.set()
+    wait_until(lambda: watcher.state()[0] and watcher.state()[1]["generation"] == "elsewhere")
