@@ -136,6 +136,19 @@ def warm(client, post) -> None:
     assert served(client, post)[0] == "hit"
 
 
+def hold(watcher, method: str, monkeypatch) -> threading.Event:
+    """Make the watcher thread wait at `method` until the returned event is set."""
+    original = getattr(watcher, method)
+    release = threading.Event()
+
+    def held(*args):
+        release.wait(10)
+        return original(*args)
+
+    monkeypatch.setattr(watcher, method, held)
+    return release
+
+
 def other_process_changes_the_generation(server: RedisServer, *, announce: bool = True) -> None:
     """What another app server's `invalidate_pages()` does to Redis: store, then announce."""
     watcher = pages.generation_watcher()
@@ -198,14 +211,7 @@ def test_a_dropped_connection_falls_back_to_asking_until_the_watch_is_back(
 ):
     warm(client, post)
     watcher = pages.generation_watcher()
-    may_reconnect = threading.Event()
-    subscribe = watcher._subscribe
-
-    def held_subscribe(pubsub):
-        may_reconnect.wait(10)
-        subscribe(pubsub)
-
-    monkeypatch.setattr(watcher, "_subscribe", held_subscribe)
+    may_reconnect = hold(watcher, "_subscribe", monkeypatch)
 
     shared_cache.client().client_kill_filter(_type="pubsub")
     wait_until(lambda: not watcher.connected.is_set())
@@ -275,14 +281,7 @@ def test_an_announcement_not_yet_read_by_the_watcher_already_counts(
 ):
     warm(client, post)
     watcher = pages.generation_watcher()
-    may_read = threading.Event()
-    read_all = watcher._read_all
-
-    def slow_read_all(pubsub):
-        may_read.wait(10)
-        read_all(pubsub)
-
-    monkeypatch.setattr(watcher, "_read_all", slow_read_all)
+    may_read = hold(watcher, "_read_all", monkeypatch)
     time.sleep(0.05)
 
     other_process_changes_the_generation(shared_cache)
