@@ -404,6 +404,9 @@ KIJI_PAGE_CACHE_LOCAL_KB = env.int("PAGE_CACHE_LOCAL_KB", default=32 * 1024)
 KIJI_PAGE_CACHE_WATCH = env.bool("PAGE_CACHE_WATCH", default=True)
 KIJI_PAGE_CACHE_WATCH_HEARTBEAT = env.float("PAGE_CACHE_WATCH_HEARTBEAT", default=0.25)
 KIJI_PAGE_CACHE_WATCH_BOUND = env.float("PAGE_CACHE_WATCH_BOUND", default=1.0)
+# Seconds a request missing a page waits for another request already rendering
+# it, rather than rendering it too (0: every miss renders).
+KIJI_PAGE_CACHE_RENDER_WAIT = env.float("PAGE_CACHE_RENDER_WAIT", default=2.0)
 # Sessions in the shared cache and the database, so a Redis restart logs no one out.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",

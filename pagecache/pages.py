@@ -516,22 +516,28 @@ class PageCacheMiddleware:
         if entry is not None:
             return self._serve(request, entry)
         request.kiji_page_cache_miss = (state, key)
-        response = self.get_response(request)
-        # Set by `cached_page` when the view is a reader page: the generation it rendered under.
-        state = getattr(request, "kiji_page_cache_fill", None)
-        if state is None:
-            return response
-        if _is_storable(request, response):
-            entry = _stored(response, state)
-            cache.set(key, entry, timeout=_timeout())
-            local_pages.put(key, entry)
-            response[CACHE_STATUS_HEADER] = "miss"
-        return self._with_visitor_values(request, response)
+        try:
+            response = self.get_response(request)
+            if getattr(request, "kiji_page_cache_waited", False):
+                response[CACHE_STATUS_HEADER] = "wait"
+                return self._with_visitor_values(request, response)
+            # Set by `cached_page` when the view is a reader page: the generation it rendered under.
+            state = getattr(request, "kiji_page_cache_fill", None)
+            if state is None:
+                return response
+            if _is_storable(request, response):
+                entry = _stored(response, state)
+                cache.set(key, entry, timeout=_timeout())
+                local_pages.put(key, entry)
+                response[CACHE_STATUS_HEADER] = "miss"
+            return self._with_visitor_values(request, response)
+        finally:
+            if lock := getattr(request, "kiji_page_cache_lock", None):
+                # After storing: a request waiting for this render finds the page or no lock.
+                cache.delete(lock)
 
     def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
-        response = HttpResponse(status=entry["status"])
-        for name, value in entry["headers"].items():
-            response[name] = value
+        response = _headers_of(entry)
         response[CACHE_STATUS_HEADER] = "hit"
         # The headers-only response lets a 304 carry ETag, Vary and the rest.
         conditional = get_conditional_response(
@@ -568,6 +574,54 @@ class PageCacheMiddleware:
         return self.csrf.process_response(request, response) if needs_token else response
 
 
+def _headers_of(entry: dict) -> HttpResponse:
+    response = HttpResponse(status=entry["status"])
+    for name, value in entry["headers"].items():
+        response[name] = value
+    return response
+
+
+def _render_lock_key(key: str, state: dict) -> str:
+    return f"{key}:rendering:{state['generation']}"
+
+
+def _rendered_by_another(request: HttpRequest, key: str, state: dict) -> dict | None:
+    """The page another request is rendering under `state`, once stored; None: render it here.
+
+    The first request to miss a page takes a short lock in the shared cache
+    and renders it; others missing the same page meanwhile wait for it (up to
+    `KIJI_PAGE_CACHE_RENDER_WAIT` seconds) instead of each rendering the page
+    again. A waiting request serves the stored page only while its generation
+    is still the current one, so never a page from before a committed change;
+    it renders for itself when the generation changes, when the lock goes
+    without a page being stored (an error, a response that may not be stored)
+    or when the wait is over.
+    """
+    wait = settings.KIJI_PAGE_CACHE_RENDER_WAIT
+    if wait <= 0:
+        return None
+    lock = _render_lock_key(key, state)
+    # The lock outlives no render by much: the holder deletes it when done.
+    if cache.add(lock, 1, timeout=max(1, int(wait * 5))):
+        request.kiji_page_cache_lock = lock
+        return None
+    deadline = time.monotonic() + wait
+    pause = 0.002
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+        found = cache.get_many([STATE_KEY, key, lock])
+        current = found.get(STATE_KEY)
+        if not _is_current(current) or current["generation"] != state["generation"]:
+            return None
+        entry = found.get(key)
+        if entry is not None and entry.get("generation") == state["generation"]:
+            return entry
+        if lock not in found:
+            return None
+    return None
+
+
 def cached_page(view):
     """Mark `view` as a reader page that `PageCacheMiddleware` may store (see module doc)."""
 
@@ -581,6 +635,14 @@ def cached_page(view):
             return response
         state, key = miss
         state = request.kiji_page_cache_fill = _valid(state)
+        entry = _rendered_by_another(request, key, state)
+        if entry is not None:
+            request.kiji_page_cache_fill = None
+            request.kiji_page_cache_waited = True
+            local_pages.put(key, entry)
+            response = _headers_of(entry)
+            response.content = entry["content"]
+            return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.has_header("ETag"):
             # A validator for pages whose view set none: the page changes only
