@@ -84,13 +84,14 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language
 
+from pagecache import csrf_tokens
 from pagecache.watch import GenerationWatcher
 
 STATE_KEY = "kiji:pages:state"
@@ -160,7 +161,7 @@ def _filled(content: bytes, request: HttpRequest) -> bytes:
     """`content` with the visitor's CSRF token and every registered fresh value in place."""
     placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder in content:
-        content = content.replace(placeholder, get_token(request).encode())
+        content = content.replace(placeholder, csrf_tokens.token_for(request).encode())
     for marker, pattern, make in _fresh_values:
         content = _replace_from_marker(content, marker, pattern, make)
     return content
