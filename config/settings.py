@@ -72,13 +72,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "blog.middleware.site_language_and_time_zone",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A post's URL asked for ActivityPub JSON is answered here, never by the page cache.
     "fediverse.middleware.ActivityPubMiddleware",
     # Cached reader pages are answered here, before the rest (pagecache/pages.py).
     "pagecache.pages.PageCacheMiddleware",
+    # After the page cache: a hit translates nothing and shows no date.
+    "blog.middleware.site_language_and_time_zone",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -336,6 +337,16 @@ KIJI_FEDIVERSE_KEY_CACHE_SECONDS = env.int("FEDIVERSE_KEY_CACHE_SECONDS", defaul
 KIJI_FEDIVERSE_ICON_URL = env.str("FEDIVERSE_ICON_URL", default="")
 # Posts per page of the outbox.
 KIJI_FEDIVERSE_OUTBOX_PAGE_SIZE = env.int("FEDIVERSE_OUTBOX_PAGE_SIZE", default=20)
+# Fediverse commenters' pictures beside their replies: "proxy" (fetched once in the
+# background, made anew as a small square without metadata, served from this site),
+# "none" (never fetched nor shown), "hotlink" (readers' browsers load them from the
+# commenter's server, which then sees who reads the page).
+KIJI_FEDIVERSE_AVATARS = env.str("FEDIVERSE_AVATARS", default="proxy")
+if KIJI_FEDIVERSE_AVATARS not in ("proxy", "none", "hotlink"):
+    raise ImproperlyConfigured('FEDIVERSE_AVATARS must be "proxy", "none" or "hotlink".')
+# The most an avatar may weigh when fetched (bytes), and the side of the square served.
+KIJI_FEDIVERSE_AVATAR_MAX_BYTES = env.int("FEDIVERSE_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+KIJI_FEDIVERSE_AVATAR_SIZE = env.int("FEDIVERSE_AVATAR_SIZE", default=96)
 
 # KIJI: trackbacks (TrackBack, Pingback and Webmention, received and sent)
 # ------------------------------------------------------------------------------

@@ -124,21 +124,6 @@ def register_fresh_value(pattern: bytes, make: Callable[[re.Match[bytes]], bytes
     _fresh_values.append((marker, re.compile(pattern), make))
 
 
-def _replace_from_marker(content: bytes, marker: bytes, pattern: re.Pattern[bytes], make) -> bytes:
-    # bytes.find skips the page to each marker far faster than the regex
-    # engine scanning it: a page is tens of kilobytes and a hit must be cheap.
-    parts, start = [], 0
-    while (found := content.find(marker, start)) != -1:
-        match = pattern.match(content, found)
-        end = match.end() if match else found + len(marker)
-        parts += [content[start:found], make(match) if match else marker]
-        start = end
-    if not parts:
-        return content
-    parts.append(content[start:])
-    return b"".join(parts)
-
-
 def is_rendering_for_the_cache(request: HttpRequest) -> bool:
     """Whether this response will be stored and served to others (see `register_fresh_value`)."""
     return getattr(request, "kiji_page_cache_fill", None) is not None
@@ -159,12 +144,67 @@ def with_visitor_values(markup: str, request: HttpRequest) -> str:
 
 def _filled(content: bytes, request: HttpRequest) -> bytes:
     """`content` with the visitor's CSRF token and every registered fresh value in place."""
+    return _join(_pieces(content), request)
+
+
+Piece = bytes | Callable[[HttpRequest], bytes]
+
+
+def _pieces(content: bytes) -> list[Piece]:
+    """`content` cut where the visitor's own values go: literal bytes and makers of values."""
+    # bytes.find skips the page to each marker far faster than the regex
+    # engine scanning it: a page is tens of kilobytes and a hit must be cheap.
     placeholder = CSRF_PLACEHOLDER.encode()
+    pieces: list[Piece] = [content]
     if placeholder in content:
-        content = content.replace(placeholder, csrf_tokens.token_for(request).encode())
+        pieces = _cut(pieces, placeholder, lambda piece, found: (_visitor_token, len(placeholder)))
     for marker, pattern, make in _fresh_values:
-        content = _replace_from_marker(content, marker, pattern, make)
-    return content
+        pieces = _cut(pieces, marker, _fresh_maker(pattern, make))
+    return pieces
+
+
+def _join(pieces: list[Piece], request: HttpRequest) -> bytes:
+    if len(pieces) == 1:
+        return pieces[0]
+    return b"".join(piece if isinstance(piece, bytes) else piece(request) for piece in pieces)
+
+
+def _visitor_token(request: HttpRequest) -> bytes:
+    return csrf_tokens.token_for(request).encode()
+
+
+def _fresh_maker(pattern: re.Pattern[bytes], make):
+    def at(content: bytes, found: int):
+        match = pattern.match(content, found)
+        if match is None:
+            return None, 0
+        return (lambda request: make(match)), match.end() - found
+
+    return at
+
+
+def _cut(pieces: list, marker: bytes, at) -> list:
+    """`pieces` with each literal piece cut where `marker` begins a value to fill.
+
+    `at(content, index)` returns what makes the value found there (a function
+    of the request) and the length it replaces, or (None, 0) when the marker
+    begins no value.
+    """
+    cut = []
+    for piece in pieces:
+        if not isinstance(piece, bytes):
+            cut.append(piece)
+            continue
+        start = search = 0
+        while (found := piece.find(marker, search)) != -1:
+            value, length = at(piece, found)
+            if value is None:
+                search = found + len(marker)
+                continue
+            cut += [piece[start:found], value]
+            start = search = found + length
+        cut.append(piece[start:])
+    return cut
 
 
 def invalidate_pages() -> None:
@@ -352,7 +392,7 @@ def is_personal(request: HttpRequest) -> bool:
 def _is_cacheable_request(request: HttpRequest) -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and set(request.GET) <= CACHEABLE_PARAMS
+        and (not request.META.get("QUERY_STRING") or set(request.GET) <= CACHEABLE_PARAMS)
         and not is_personal(request)
     )
 
@@ -405,8 +445,39 @@ def _stored(response: HttpResponse, state: dict) -> dict:
     }
 
 
-def _last_modified(entry: dict) -> int | None:
-    return parse_http_date_safe(entry["headers"].get("Last-Modified", ""))
+CONDITIONAL_HEADERS = frozenset(
+    {
+        "HTTP_IF_MATCH",
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_UNMODIFIED_SINCE",
+    }
+)
+
+
+class PreparedPage:
+    """What serving a stored page needs, worked out once per copy in this process.
+
+    A hit then neither parses the Last-Modified date nor searches the page for
+    the places of the visitor's own values: the page is kept cut at those
+    places, and filling it is one join.
+    """
+
+    def __init__(self, entry: dict) -> None:
+        self.last_modified = parse_http_date_safe(entry["headers"].get("Last-Modified", ""))
+        self.pieces = _pieces(entry["content"])
+        self.needs_token = _visitor_token in self.pieces
+
+    def fill(self, request: HttpRequest) -> bytes:
+        return _join(self.pieces, request)
+
+
+def _prepared(entry: dict) -> PreparedPage:
+    # Kept beside the local copy, never stored in the shared cache.
+    prepared = entry.get("prepared")
+    if prepared is None:
+        prepared = entry["prepared"] = PreparedPage(entry)
+    return prepared
 
 
 class LocalPages:
@@ -538,20 +609,25 @@ class PageCacheMiddleware:
                 cache.delete(lock)
 
     def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
+        prepared = _prepared(entry)
         response = _headers_of(entry)
         response[CACHE_STATUS_HEADER] = "hit"
-        # The headers-only response lets a 304 carry ETag, Vary and the rest.
-        conditional = get_conditional_response(
-            request,
-            etag=entry["headers"].get("ETag"),
-            last_modified=_last_modified(entry),
-            response=response,
-        )
-        if conditional is not response:
-            return conditional
-        response.content = entry["content"]
-        response = self._with_visitor_values(request, response)
+        if not CONDITIONAL_HEADERS.isdisjoint(request.META):
+            # The headers-only response lets a 304 carry ETag, Vary and the rest.
+            conditional = get_conditional_response(
+                request,
+                etag=entry["headers"].get("ETag"),
+                last_modified=prepared.last_modified,
+                response=response,
+            )
+            if conditional is not response:
+                return conditional
+        if prepared.needs_token and "CSRF_COOKIE" not in request.META:
+            self.csrf.process_request(request)
+        response.content = prepared.fill(request)
         response["Content-Length"] = str(len(response.content))
+        if prepared.needs_token:
+            response = self.csrf.process_response(request, response)
         return response
 
     def _with_visitor_values(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:

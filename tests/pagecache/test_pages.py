@@ -614,9 +614,10 @@ def test_fresh_values_replace_every_placeholder_and_leave_lookalikes():
     pattern = re.compile(rb"kiji-test-(\d+)-end")
     content = b"<a>kiji-test-1-end</a> kiji-test-x kiji-test-22-end"
 
-    replaced = pagecache._replace_from_marker(
-        content, b"kiji-test-", pattern, lambda match: b"<" + match[1] + b">"
-    )
+    def filled(content: bytes) -> bytes:
+        at = pagecache._fresh_maker(pattern, lambda match: b"<" + match[1] + b">")
+        return pagecache._join(pagecache._cut([content], b"kiji-test-", at), request=None)
 
-    assert replaced == b"<a><1></a> kiji-test-x <22>"
-    assert pagecache._replace_from_marker(b"nothing", b"kiji-test-", pattern, None) == b"nothing"
+    assert filled(content) == b"<a><1></a> kiji-test-x <22>"
+    assert filled(b"nothing") == b"nothing"
+    assert filled(b"kiji-test-") == b"kiji-test-"
