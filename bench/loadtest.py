@@ -5,20 +5,28 @@
 1. Makes a fresh database (a temporary SQLite file, or the *empty*
    PostgreSQL database given with --database-url), migrates it and seeds it
    with bench/seed.py (2,000 posts, a post with 300 approved comments,
-   100,000 comments of which a third are pending).
+   100,000 comments of which a third are pending), then adds pending
+   comments to the popular post for the approval row.
 2. Saves the popular post's page as a static file, then serves everything
    with gunicorn (2 workers) and WhiteNoise on 127.0.0.1, with production
    settings (DEBUG off) over plain HTTP and the cache at --cache-url (default:
    Redis database 6 on 127.0.0.1, emptied first; without Redis, a file cache).
+   Beside it, the same gunicorn command serves bench/bare_wsgi.py: a WSGI app
+   with no Django answering the saved bytes with the headers of a warm answer.
 3. Runs wrk (Debian package `wrk`, 8 connections unless the row says
    otherwise) for a fixed time per URL and prints
-   requests/s, p50 and p99 latency, each also as a share of the static copy of
-   the same page served by the same stack (the upper bound); then peak memory
-   per worker and the median time of the admin's pending-comments list and of
-   the search page. The popular post is measured warm (page cache), with a
-   cold page cache (the sidebar and the post's comment and TrackBack sections
-   still cached, as after a change elsewhere on the blog) and with nothing
-   cached (a second gunicorn with every cache off).
+   requests/s, p50 and p99 latency, each also as a share of the bare app (the
+   upper bound, measured before and after the others; WhiteNoise serving the
+   static copy is a row of its own); then the ratios issue 15 sets targets
+   for, peak memory per worker and the median time of the admin's
+   pending-comments list and of the search page. The popular post is measured
+   warm (page cache), with a cold page cache (the sidebar and the post's
+   comment and TrackBack sections still cached, as after a change elsewhere on
+   the blog), with nothing cached (a second gunicorn with every cache off) and
+   warm while the seeded admin approves one of its pending comments a second
+   with the admin changelist's "Approve selected" action. bench/lua/
+   page_cache_count.lua counts the answers by their `X-Page-Cache` header, so
+   that row also gives the page's renders (misses) per approval.
 
 Everything runs on 127.0.0.1 and stops by itself. The table is also written
 to bench/results/latest.md.
@@ -39,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -50,6 +59,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable
+COUNT_PAGE_CACHE = BENCH / "lua" / "page_cache_count.lua"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/6"
 
 SAVE_STATIC_COPY = """
@@ -63,6 +73,41 @@ target.parent.mkdir(parents=True, exist_ok=True)
 target.write_bytes(response.content)
 """
 
+# Comments waiting on the popular post, for the admin to approve one a second.
+MAKE_PENDING = """
+import json
+from comments.models import Comment
+from moderation.models import Status
+made = [
+    Comment.objects.create(
+        post_id={post_id},
+        author_name=f"Waiting reader {{i}}",
+        author_email=f"waiting{{i}}@example.com",
+        text=f"A comment for the benchmark's moderator to approve ({{i}}).",
+        status=Status.PENDING,
+        status_reason="Seeded",
+        ip_address="198.51.100.7",
+    )
+    for i in range({n})
+]
+print(json.dumps([comment.pk for comment in made]))
+"""
+
+COUNT_APPROVED = """
+from comments.models import Comment
+from moderation.models import Status
+print(Comment.objects.filter(pk__in={ids!r}, status=Status.APPROVED).count())
+"""
+
+# Headers gunicorn writes itself, for the bare app as for Kiji.
+SERVER_HEADERS = {"connection", "content-length", "date", "keep-alive", "server"}
+
+WARM_POST = "post, 300 comments, warm cache"
+APPROVING = "post while one comment a second is approved"
+NOTHING_CACHED = "post, 300 comments, nothing cached"
+BARE = "bare WSGI app, same bytes (upper bound)"
+STATIC = "static copy via WhiteNoise"
+
 
 @dataclass
 class Result:
@@ -71,6 +116,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    page_cache: dict[str, int] | None = None
 
 
 def free_port() -> int:
@@ -172,6 +218,7 @@ def run_wrk(
         sys.exit(f"wrk gave no figures for {url}:\n{output}\n{done.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors:.*?timeout (\d+)", output)
+    counted = re.search(r"^page-cache: (.*)$", output, re.M)
     return Result(
         name,
         float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
@@ -179,6 +226,7 @@ def run_wrk(
         _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
         (int(errors.group(1)) if errors else 0)
         + (int(socket_errors.group(1)) if socket_errors else 0),
+        {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counted.group(1))} if counted else None,
     )
 
 
@@ -244,10 +292,9 @@ def comment_form(post_url: str) -> tuple[str, str, str]:
     return action, urllib.parse.urlencode(fields), cookie
 
 
-def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
+def run_cases(base: str, seeded: dict, duration: int, approvals: Approvals) -> list[Result]:
     post_url = base + seeded["popular_post_url"]
     urllib.request.urlopen(post_url).read()
-    etag = urllib.request.urlopen(post_url).headers["ETag"]
     action, form, cookie = comment_form(post_url)
     comment_env = {
         **os.environ,
@@ -256,7 +303,7 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
         "KIJI_BENCH_UNIQUE_FIELD": "text",
         "KIJI_BENCH_UNIQUE_PREFIX": "Benchmark+comment+",
     }
-    return [
+    results = [
         run_wrk("index", base + "/", duration),
         run_wrk(
             "post, 300 comments, cold page cache",
@@ -264,7 +311,8 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
             duration,
             script=BENCH / "lua" / "cache_buster.lua",
         ),
-        run_wrk("post, 300 comments, warm cache", post_url, duration),
+        run_wrk(WARM_POST, post_url, duration, script=COUNT_PAGE_CACHE),
+        approvals.run(post_url, duration),
         run_wrk(
             "post, 300 comments in threads, cold page cache",
             base + seeded["threaded_post_url"],
@@ -278,6 +326,12 @@ def run_cases(base: str, seeded: dict, duration: int) -> list[Result]:
         ),
         run_wrk("monthly archive", base + seeded["month_url"], duration),
         run_wrk("RSS feed", base + "/feeds/rss/", duration),
+    ]
+    # After the approvals: the page's ETag names its current generation.
+    urllib.request.urlopen(post_url).read()
+    etag = urllib.request.urlopen(post_url).headers["ETag"]
+    return [
+        *results,
         run_wrk(
             "post page revalidation (304)", post_url, duration, headers={"If-None-Match": etag}
         ),
@@ -316,16 +370,122 @@ def trackback_case(base: str, seeded: dict, duration: int) -> list[Result]:
     return [run_wrk("TrackBack POST", url, duration, script=script, connections=2, env=env)]
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Leave redirects unfollowed: an admin action answers with one back to the list."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+class Approvals:
+    """Approve one of `pending` a second while wrk loads a page, as a moderator would.
+
+    Each approval is the admin changelist's "Approve selected" action (the
+    `approve` action of `moderation.admin.ModerationAdminMixin`), POSTed with
+    the seeded admin's session to the list filtered by the popular post; its
+    redirect back to the list is not followed, so the row loads the site with
+    approvals only. Which comments were approved is read from the database.
+    """
+
+    def __init__(self, env: dict[str, str], admin, changelist_url: str, pending: list[int]):
+        self.env = env
+        self.changelist_url = changelist_url
+        self.pending = pending
+        cookies = next(
+            h for h in admin.handlers if isinstance(h, urllib.request.HTTPCookieProcessor)
+        )
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(cookies.cookiejar), _KeepRedirects
+        )
+        self.approved = 0
+        self.action_ms: list[float] = []
+        self.failures: list[str] = []
+
+    def approve(self, token: str, comment_id: int) -> None:
+        data = {
+            "csrfmiddlewaretoken": token,
+            "action": "approve",
+            "select_across": "0",
+            "index": "0",
+            "_selected_action": str(comment_id),
+        }
+        request = urllib.request.Request(
+            self.changelist_url, data=urllib.parse.urlencode(data).encode()
+        )
+        started = time.perf_counter()
+        try:
+            self.opener.open(request).read()
+            self.failures.append(f"comment {comment_id}: no redirect after the action")
+        except urllib.error.HTTPError as answer:
+            if answer.code != 302:
+                self.failures.append(f"comment {comment_id}: HTTP {answer.code}")
+        self.action_ms.append((time.perf_counter() - started) * 1000)
+
+    def each_second(self, stop: threading.Event) -> None:
+        try:
+            page = self.opener.open(self.changelist_url).read().decode()
+            token = hidden(page, "csrfmiddlewaretoken")
+            start = time.monotonic() + 0.5
+            for n, comment_id in enumerate(self.pending):
+                if stop.wait(max(0.0, start + n - time.monotonic())):
+                    return
+                self.approve(token, comment_id)
+        except Exception as error:  # reported by run(), which the thread cannot do
+            self.failures.append(repr(error))
+
+    def run(self, post_url: str, duration: int) -> Result:
+        urllib.request.urlopen(post_url).read()
+        stop = threading.Event()
+        driver = threading.Thread(target=self.each_second, args=(stop,), daemon=True)
+        driver.start()
+        try:
+            result = run_wrk(APPROVING, post_url, duration, script=COUNT_PAGE_CACHE)
+        finally:
+            stop.set()
+            driver.join(timeout=30)
+        if self.failures:
+            sys.exit("approving through the admin failed: " + "; ".join(self.failures[:3]))
+        count = COUNT_APPROVED.format(ids=self.pending)
+        self.approved = int(manage(self.env, "shell", "--no-imports", "-c", count).split()[-1])
+        return result
+
+    def renders(self, result: Result) -> str:
+        """Renders per approval: the page cache's misses during the row, per approval made."""
+        counted = result.page_cache or {}
+        if not counted.get("hit") and not counted.get("miss"):
+            return "not counted (no X-Page-Cache header on the answers)"
+        if not self.approved:
+            return "not counted (no comment was approved)"
+        waits = f", {counted['wait']} waited" if counted.get("wait") else ""
+        return (
+            f"{counted['miss'] / self.approved:.1f} "
+            f"({counted['miss']} misses{waits}, {self.approved} approvals)"
+        )
+
+
+def warm_headers(url: str) -> list[tuple[str, str]]:
+    """The headers of a page-cache hit for `url`, but those gunicorn writes itself."""
+    urllib.request.urlopen(url).read()
+    with urllib.request.urlopen(url) as response:
+        response.read()
+        return [(k, v) for k, v in response.headers.items() if k.lower() not in SERVER_HEADERS]
+
+
+def start_gunicorn(env: dict[str, str], port: int, app: str = "config.wsgi") -> subprocess.Popen:
     return subprocess.Popen(
         [
-            *(PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", "2"),
+            *(PYTHON, "-m", "gunicorn", app, "--workers", "2"),
             *("--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
         ],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
 
 
 def uncached_post_page(env: dict[str, str], seeded: dict, duration: int) -> Result:
@@ -340,32 +500,58 @@ def uncached_post_page(env: dict[str, str], seeded: dict, duration: int) -> Resu
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/robots.txt")
-        return run_wrk(
-            "post, 300 comments, nothing cached", base + seeded["popular_post_url"], duration
-        )
+        return run_wrk(NOTHING_CACHED, base + seeded["popular_post_url"], duration)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
+
+
+def share(value: float, whole: float) -> str:
+    percent = 100 * value / whole
+    return f"{percent:.1f}%" if percent < 10 else f"{percent:.0f}%"
 
 
 def table(results: list[Result], bound: Result, seeded: dict, extra: dict) -> str:
     lines = [
-        f"| {'URL':<44} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'of static':>9} "
+        f"| {'URL':<46} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'of bare':>7} "
         f"| {'errors':>6} |",
-        f"|{'-' * 46}|{'-' * 10}:|{'-' * 8}:|{'-' * 8}:|{'-' * 10}:|{'-' * 7}:|",
+        f"|{'-' * 48}|{'-' * 9}:|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 7}:|",
     ]
     for r in [*results, bound]:
-        share = f"{100 * r.requests_per_second / bound.requests_per_second:.0f}%"
         lines.append(
-            f"| {r.name:<44} | {r.requests_per_second:>8.0f} | {r.p50_ms:>7.2f} "
-            f"| {r.p99_ms:>7.2f} | {share:>9} | {r.errors:>6} |"
+            f"| {r.name:<46} | {r.requests_per_second:>8.0f} | {r.p50_ms:>7.2f} "
+            f"| {r.p99_ms:>7.2f} | {share(r.requests_per_second, bound.requests_per_second):>7} "
+            f"| {r.errors:>6} |"
         )
     if seeded["trackbacks"] is None:
-        lines.append(f"| {'TrackBack POST':<44} | {'n/a: no trackbacks app':>57} |")
+        lines.append(f"| {'TrackBack POST':<46} | {'n/a: no trackbacks app':>55} |")
     lines.append("")
     for name, value in extra.items():
         lines.append(f"{name}: {value}")
     return "\n".join(lines)
+
+
+def targets(results: list[Result], bound: Result, approvals: Approvals) -> dict[str, str]:
+    """The ratios issue 15 sets targets for (the target in brackets)."""
+    row = {r.name: r for r in results}
+    warm, approving = row[WARM_POST], row[APPROVING]
+
+    def of_bare(name: str) -> str:
+        return share(row[name].requests_per_second, bound.requests_per_second)
+
+    return {
+        "Warm post, of bare": f"{of_bare(WARM_POST)} [60%]",
+        "Index / monthly archive / RSS feed, of bare": (
+            f"{of_bare('index')} / {of_bare('monthly archive')} / {of_bare('RSS feed')} "
+            "[60%, as the warm post]"
+        ),
+        "Post while one comment a second is approved, of the warm post": (
+            f"{share(approving.requests_per_second, warm.requests_per_second)} [80%], "
+            f"p99 {approving.p99_ms:.1f} ms [under 20 ms]"
+        ),
+        "Renders per approval": f"{approvals.renders(approving)} [about 1]",
+        "Nothing cached, of bare": f"{of_bare(NOTHING_CACHED)} [4%]",
+        "Static copy via WhiteNoise, of bare": of_bare(STATIC),
+    }
 
 
 def main() -> None:
@@ -404,6 +590,9 @@ def main() -> None:
         sys.exit(f"seeding failed:\n{seeding.stderr}")
     seeded = json.loads(seeding.stdout.strip().splitlines()[-1])
     print(f"Seeded in {seeded['seconds']} s: {json.dumps(seeded)}", flush=True)
+    # More than one a second of the row, so the moderator never runs out.
+    make_pending = MAKE_PENDING.format(post_id=seeded["popular_post_id"], n=args.duration + 10)
+    pending = json.loads(manage(env, "shell", "--no-imports", "-c", make_pending).splitlines()[-1])
     manage(
         env,
         "shell",
@@ -414,25 +603,50 @@ def main() -> None:
     manage(env, "invalidate_pages")
 
     server = start_gunicorn(env, port)
+    bare_server = None
     try:
         wait_for(base + "/robots.txt")
+        # The same bytes and headers from a WSGI app with no Django, in the same gunicorn.
+        headers_file = workdir / "post.headers.json"
+        headers_file.write_text(json.dumps(warm_headers(base + seeded["popular_post_url"])))
+        bare_env = {
+            **env,
+            "KIJI_BARE_BODY": str(workdir / "static" / "bench" / "post.html"),
+            "KIJI_BARE_HEADERS": str(headers_file),
+        }
+        bare_port = free_port()
+        bare_server = start_gunicorn(bare_env, bare_port, "bench.bare_wsgi")
+        bare_url = f"http://127.0.0.1:{bare_port}/"
+        wait_for(bare_url)
+        admin = admin_opener(base, seeded["admin_username"], seeded["admin_password"])
+        changelist = f"{base}{seeded['admin_pending_url']}?post={seeded['popular_post_id']}"
+        approvals = Approvals(env, admin, changelist, pending)
+
         print(f"Load: wrk, 2 threads, {args.duration} s per URL ...", flush=True)
         load_before = os.getloadavg()[0]
-        static_url = base + "/static/bench/post.html"
         # The bound is measured before and after the others; the better run counts,
         # so that a busy moment on the machine cannot flatter the percentages.
-        before = run_wrk("static copy of the post page (upper bound)", static_url, args.duration)
-        results = run_cases(base, seeded, args.duration)
+        before = run_wrk(BARE, bare_url, args.duration)
+        static = run_wrk(STATIC, base + "/static/bench/post.html", args.duration)
+        results = run_cases(base, seeded, args.duration, approvals)
         results.insert(2, uncached_post_page(env, seeded, args.duration))
-        after = run_wrk("static copy of the post page (upper bound)", static_url, args.duration)
+        results.append(static)
+        after = run_wrk(BARE, bare_url, args.duration)
         bound = max(before, after, key=lambda r: r.requests_per_second)
         memory = worker_peak_memory_mib(server.pid)
-        admin = admin_opener(base, seeded["admin_username"], seeded["admin_password"])
         _, anonymous = browser()
+        warm = next(r for r in results if r.name == WARM_POST)
         extra = {
             "Database": database_url.split(":", 1)[0] + f", cache: {cache_url.split(':', 1)[0]}",
-            "Static bound, before and after": (
+            "Bare bound, before and after": (
                 f"{before.requests_per_second:.0f} and {after.requests_per_second:.0f} req/s"
+            ),
+            **targets(results, bound, approvals),
+            "Warm post, answers by X-Page-Cache": ", ".join(
+                f"{k} {v}" for k, v in (warm.page_cache or {}).items()
+            ),
+            "Admin approve action, median": (
+                f"{statistics.median(approvals.action_ms):.1f} ms" if approvals.action_ms else "-"
             ),
             "Load average (1 min) at start and end": (
                 f"{load_before:.1f} and {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
@@ -452,8 +666,9 @@ def main() -> None:
         results_dir.mkdir(exist_ok=True)
         (results_dir / "latest.md").write_text(report + "\n")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for running in (server, bare_server):
+            if running is not None:
+                stop(running)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 
