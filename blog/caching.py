@@ -5,7 +5,8 @@ page cache) installs its way in its `ready()`; until then, and without one,
 everything is computed every time.
 
 - `remember(name, compute)`: the value of `compute()`, kept under `name` for
-  as long as nothing readers see has changed.
+  as long as nothing readers see has changed but comments and pings (for
+  parts that show none).
 - `markup_version()`: a token that changes with the code that renders markup
   (templates, settings, translations), to put in the names of kept markup.
 """

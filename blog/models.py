@@ -122,7 +122,7 @@ class PostQuerySet(models.QuerySet):
         if not post_ids:
             return
         self.filter(pk__in=post_ids).update(discussion_revision=F("discussion_revision") + 1)
-        content_changed.send(sender=Post, post_ids=post_ids)
+        content_changed.send(sender=Post, post_ids=post_ids, discussion_only=True)
 
 
 class Post(models.Model):

@@ -95,6 +95,8 @@ from pagecache import csrf_tokens
 from pagecache.watch import GenerationWatcher
 
 STATE_KEY = "kiji:pages:state"
+# The token of the parts pages share (see `remembered_for_this_generation`).
+PARTS_KEY = "kiji:pages:parts"
 CACHEABLE_PARAMS = frozenset({"page"})
 # Says whether a page came from the cache ("hit") or was rendered and stored ("miss").
 CACHE_STATUS_HEADER = "X-Page-Cache"
@@ -207,16 +209,19 @@ def _cut(pieces: list, marker: bytes, at) -> list:
     return cut
 
 
-def invalidate_pages() -> None:
+def invalidate_pages(*, discussion_only: bool = False) -> None:
     """Make every cached page fresh on the next request, in every app process.
 
     Call it after any change a reader page shows. Inside a transaction the
     generation is replaced now and again once the transaction commits, so a
-    page rendered from the data before the commit is never kept.
+    page rendered from the data before the commit is never kept. A change to
+    the comments or pings of posts alone (`discussion_only`) leaves the parts
+    kept by `remembered_for_this_generation` as they are.
     """
-    _new_state(owed=True)
+    renew = functools.partial(_new_state, owed=True, keep_parts=discussion_only)
+    renew()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(functools.partial(_new_state, owed=True))
+        transaction.on_commit(renew)
 
 
 def _timeout() -> int:
@@ -243,29 +248,35 @@ def _next_timed_change() -> float | None:
     return min(moments).timestamp() if moments else None
 
 
-def _new_state(*, owed: bool = False) -> dict:
+def _new_state(*, owed: bool = False, keep_parts: bool = False) -> dict:
     """A new generation, stored; if it cannot be and `owed` (a change was made), it is owed.
 
     A generation merely due (or missing) needs no debt: the old one, if the
-    cache still has it, says itself that it is due.
+    cache still has it, says itself that it is due. Unless `keep_parts`, the
+    token of the remembered parts is replaced too (`state["parts"]`).
     """
     global _owed_state
     state = {
         "generation": secrets.token_hex(8),
         "changed_at": int(time.time()),
         "next_change": _next_timed_change(),
+        "parts": None if keep_parts else secrets.token_hex(8),
     }
     if not _store(state):
         _owed_state = None
     elif owed:
-        _owed_state = state
+        # Paid with new parts as well: what the debt was for is not known.
+        _owed_state = {**state, "parts": state["parts"] or secrets.token_hex(8)}
     return state
 
 
 def _store(state: dict) -> list:
-    """Store `state` as the shared generation; the keys that could not be stored."""
-    # set_many() says whether the value was stored; set() does not.
-    failed = cache.set_many({STATE_KEY: state}, timeout=None)
+    """Store `state` as the shared generation (and its parts token); the keys not stored."""
+    values = {STATE_KEY: state}
+    if state["parts"] is not None:
+        values[PARTS_KEY] = state["parts"]
+    # set_many() says whether the values were stored; set() does not.
+    failed = cache.set_many(values, timeout=None)
     if not failed and (watcher := generation_watcher()) is not None:
         watcher.announce(state)
     return failed
@@ -361,25 +372,28 @@ def current_state() -> dict:
 
 
 def remembered_for_this_generation(name: str, compute: Callable[[], T]) -> T:
-    """`compute()`, kept in the shared cache until pages are next made fresh.
+    """`compute()`, kept in the shared cache until something other than comments or pings changes.
 
-    For costly parts that many pages share (the sidebar): after any change,
-    the first page rendered computes the part again and the others reuse it.
-    `compute` must return plain, picklable data. Without a page cache, it is
-    simply called.
+    For costly parts that many pages share and that no comment or ping shows
+    (the sidebar): after a change to posts, categories, tags or authors, or
+    one that comes with time, the first page rendered computes the part again
+    and the others reuse it; approving a comment leaves it. `compute` must
+    return plain, picklable data. Without a page cache, it is simply called.
     """
     if _timeout() <= 0:
         return compute()
     key = f"kiji:part:{settings_version()}:{get_language()}:{name}"
-    found = cache.get_many([STATE_KEY, key])
-    state = _valid(found.get(STATE_KEY))
+    found = cache.get_many([STATE_KEY, PARTS_KEY, key])
+    parts = found.get(PARTS_KEY)
+    if not _is_current(found.get(STATE_KEY)) or parts is None:
+        parts = _new_state()["parts"]
     stored = found.get(key)
-    if stored is not None and stored[0] == state["generation"]:
+    if stored is not None and stored[0] == parts:
         return stored[1]
-    # Labelled with the generation read before computing: if a change comes
-    # in between, the new generation never serves this value.
+    # Labelled with the token read before computing: if a change comes in
+    # between, the new token never serves this value.
     value = compute()
-    cache.set(key, (state["generation"], value), timeout=_timeout())
+    cache.set(key, (parts, value), timeout=_timeout())
     return value
 
 

@@ -10,8 +10,8 @@ from blog.signals import content_changed
 from pagecache import fragments, pages
 
 
-def content_changed_anywhere(sender, post_ids=(), **kwargs) -> None:
-    pages.invalidate_pages()
+def content_changed_anywhere(sender, post_ids=(), discussion_only=False, **kwargs) -> None:
+    pages.invalidate_pages(discussion_only=discussion_only)
 
 
 def connect() -> None:

@@ -577,6 +577,54 @@ def test_the_sidebar_shows_a_new_category_and_month_at_once(client, post):
     assert (timezone.localtime() - timedelta(days=400)).strftime("%Y/%m") in sidebar
 
 
+def sidebar_computations(monkeypatch) -> list:
+    """A list that grows each time the sidebar's lists are computed."""
+    from blog.templatetags import blog_tags
+
+    computed = []
+    compute = blog_tags._sidebar_lists
+
+    def counted():
+        computed.append(1)
+        return compute()
+
+    monkeypatch.setattr(blog_tags, "_sidebar_lists", counted)
+    return computed
+
+
+def test_approving_a_comment_renders_the_post_again_but_not_the_sidebar(client, post, monkeypatch):
+    comment = make_comment(post, status=Status.PENDING, text="Now approved.")
+    warm(client, post.get_absolute_url())
+    computed = sidebar_computations(monkeypatch)
+
+    moderate(comment, status=Status.APPROVED)
+    page = html(client, post.get_absolute_url())
+
+    assert "Now approved." in page
+    assert '">Essays</a> (1)' in page
+    assert computed == []
+
+
+@pytest.mark.parametrize("change", ["edit a post", "time"])
+def test_a_change_other_than_comments_computes_the_sidebar_again(
+    client, post, monkeypatch, time_machine, change
+):
+    later = timezone.now() + timedelta(hours=2)
+    make_post("Scheduled", category=make_category("Later"), published_at=later)
+    warm(client, post.get_absolute_url())
+    computed = sidebar_computations(monkeypatch)
+
+    if change == "edit a post":
+        post.title = "Retitled"
+        post.save()
+    else:
+        time_machine.move_to(later + timedelta(seconds=1))
+    page = html(client, post.get_absolute_url())
+
+    assert computed == [1]
+    assert ("Later</a> (1)" in page) == (change == "time")
+
+
 def form_token(page: str) -> str:
     return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
 
