@@ -5,6 +5,7 @@
 `SentArticle` is publishing's own record.
 """
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -47,10 +48,9 @@ class ActorKey(models.Model):
         if path:
             with open(path, "rb") as handle:
                 private_pem = handle.read()
-            private = serialization.load_pem_private_key(private_pem, password=None)
             return cls(
                 private_key_pem=private_pem.decode("ascii"),
-                public_key_pem=_public_pem(private),
+                public_key_pem=_public_pem_of(private_pem),
             )
         key = cls.objects.first()
         if key is not None:
@@ -62,6 +62,14 @@ class ActorKey(models.Model):
             serialization.NoEncryption(),
         ).decode("ascii")
         return cls.objects.create(private_key_pem=private_pem, public_key_pem=_public_pem(private))
+
+
+@functools.lru_cache(maxsize=4)
+def _public_pem_of(private_pem: bytes) -> str:
+    """The public half of a key file's key, worked out once per process (reading it costs)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return _public_pem(serialization.load_pem_private_key(private_pem, password=None))
 
 
 def _public_pem(private) -> str:

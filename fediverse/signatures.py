@@ -20,6 +20,7 @@ fetched again once when a signature fails, for rotated keys).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -81,6 +82,12 @@ def _signing_string(names: list[str], method: str, url: str, headers: dict[str, 
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=4)
+def _private_key(private_key_pem: str) -> rsa.RSAPrivateKey:
+    """The blog's key, read (and checked, which costs tens of ms) once per process."""
+    return serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+
+
 def sign(
     method: str,
     url: str,
@@ -103,7 +110,7 @@ def sign(
     if body is not None:
         added["Digest"] = body_digest(body)
         names.append("digest")
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    key = _private_key(private_key_pem)
     signed = key.sign(
         _signing_string(names, method, url, added).encode(), padding.PKCS1v15(), hashes.SHA256()
     )
