@@ -62,7 +62,20 @@ serve: install .env
 	fi; \
 	$(SERVE_ENV) $(BIN)/gunicorn config.wsgi --workers 2 --bind $(HOST):$(PORT)
 
+# The Fedify peer of tests/fediverse/interop (Node.js, from the npm registry): installed
+# when npm is here; without it that test skips (CI sets KIJI_REQUIRE_FEDIFY=1 to fail instead).
+FEDIFY_PEER := tests/fediverse/interop/peer
+
+$(FEDIFY_PEER)/node_modules/.installed: $(FEDIFY_PEER)/package.json $(FEDIFY_PEER)/package-lock.json
+	npm ci --prefix $(FEDIFY_PEER) --no-audit --no-fund --loglevel=error
+	touch $@
+
 test: install-test
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(FEDIFY_PEER)/node_modules/.installed; \
+	else \
+	  echo "npm not found: the Fedify interop test will be skipped"; \
+	fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test

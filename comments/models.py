@@ -118,6 +118,8 @@ class Comment(ModeratedItem):
     # Whether the page offers a Reply link under it, and where; the comment section sets them.
     replyable = False
     reply_url = ""
+    # A picture of its author from an app that knows one (comments/pictures.py).
+    picture_url = ""
     css_class = "comment"
 
     class Meta:

@@ -208,3 +208,74 @@ def update(post, *, at: datetime) -> dict:
 def delete(object_url: str, *, at: datetime) -> dict:
     obj = {"id": object_url, "type": "Tombstone"}
     return _activity("Delete", obj, suffix=f"delete-{int(at.timestamp() * 1000)}", published=at)
+
+
+# The author's replies to fediverse replies (fediverse/answers.py): Notes whose id is the
+# comment's permalink, which answers ActivityPub clients with the Note (fediverse/middleware.py).
+
+
+def mention_html(*, profile_url: str, mention: str) -> str:
+    """A mention link as Mastodon writes one: `@<span>user</span>` in an h-card."""
+    username = mention.lstrip("@").split("@", 1)[0]
+    return (
+        f'<span class="h-card" translate="no"><a href="{escape(profile_url)}" '
+        f'class="u-url mention">@<span>{escape(username)}</span></a></span>'
+    )
+
+
+def note(
+    comment,
+    *,
+    in_reply_to: str,
+    actor_uri: str,
+    profile_url: str,
+    mention: str,
+    with_context: bool = True,
+) -> dict:
+    """The author's comment as a Note answering `in_reply_to`, written by `actor_uri`.
+
+    The mention of the person answered opens the first paragraph, as Mastodon
+    writes a reply; `mention` is their handle, `@user@host`.
+    """
+    url = absolute(comment.get_absolute_url())
+    link = mention_html(profile_url=profile_url or actor_uri, mention=mention)
+    html = comment.text_html
+    content = f"<p>{link} {html[3:]}" if html.startswith("<p>") else f"<p>{link}</p>{html}"
+    document = {
+        "id": url,
+        "type": "Note",
+        "attributedTo": actor_id(),
+        "inReplyTo": in_reply_to,
+        "content": content,
+        "mediaType": "text/html",
+        "url": url,
+        "published": timestamp(comment.created_at),
+        "to": [PUBLIC],
+        "cc": [actor_uri, followers_id()],
+        "tag": [{"type": "Mention", "href": actor_uri, "name": mention}],
+    }
+    if with_context:
+        document = {"@context": AS_CONTEXT, **document}
+    return document
+
+
+def note_activity(kind: str, document: dict, *, at: datetime) -> dict:
+    """Create, Update or Delete of a Note, addressed as the Note is (Delete: a Tombstone)."""
+    document = {name: value for name, value in document.items() if name != "@context"}
+    suffix = "create" if kind == "Create" else f"{kind.lower()}-{int(at.timestamp() * 1000)}"
+    if kind == "Delete":
+        obj = {"id": document["id"], "type": "Tombstone"}
+    else:
+        obj = document
+        if kind == "Update":
+            obj = {**document, "updated": timestamp(at)}
+    return {
+        "@context": AS_CONTEXT,
+        "id": f"{document['id']}#{suffix}",
+        "type": kind,
+        "actor": actor_id(),
+        "published": timestamp(at),
+        "to": document["to"],
+        "cc": document["cc"],
+        "object": obj,
+    }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from fediverse.models import Delivery, Instance
+from fediverse.models import Avatar, Delivery, Instance
 
 
 @admin.register(Delivery)
@@ -34,6 +34,29 @@ class InstanceAdmin(admin.ModelAdmin):
     @admin.action(permissions=["change"], description=_("Send to these instances again"))
     def forget_failures(self, request, queryset) -> None:
         queryset.update(failing_since=None)
+
+
+@admin.register(Avatar)
+class AvatarAdmin(admin.ModelAdmin):
+    """The fediverse commenters' pictures Kiji serves (fediverse/avatars.py): look, or delete."""
+
+    list_display = ["actor_uri", "shown", "fetched_at"]
+    search_fields = ["actor_uri", "source_url"]
+    fields = ["actor_uri", "source_url", "shown", "fetched_at"]
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description=_("shown"))
+    def shown(self, avatar: Avatar) -> bool:
+        return bool(avatar.digest)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("image")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # Followers, blocks, reactions and fediverse replies: fediverse/admin_moderation.py.

@@ -10,7 +10,9 @@ Order of work for each POST, cheapest refusal first:
    bad, and 401 when the key's owner is not the activity's actor;
 4. the activity's id must be on the actor's origin; an object on another
    origin is fetched from its own origin before it is believed;
-5. dispatch: Follow, Undo, Create/Update/Delete of a Note, Like, Announce.
+5. dispatch: Follow, Undo, Create/Update/Delete of a Note, Delete of the
+   actor itself (fediverse/actors.py, which also takes one whose key is gone
+   when the actor's origin answers 410), Like, Announce.
    Anything else is accepted and ignored (202).
 """
 
@@ -25,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from fediverse import activities, delivery, keys, reactions, replies
+from fediverse import activities, actors, delivery, keys, reactions, replies
 from fediverse.models import Block, Follower, Reaction
 from fediverse.signatures import SignatureRefused, verify
 from moderation.flood import flood_check
@@ -82,9 +84,14 @@ def receive(request: HttpRequest) -> HttpResponse:
         activity = _read(request)
         if _blocked(request, activity):
             return _error(403, "blocked")
+        if actors.nothing_to_forget(activity):
+            return HttpResponse(status=202)  # a deleted account Kiji never knew: no fetch
         try:
             verified = verify(request)
         except SignatureRefused as exc:
+            # An account deleted with its key: believed only on its origin's 410 (actors.py).
+            if actors.gone_actor_deleted(activity):
+                return HttpResponse(status=202)
             raise Refused(401, exc.reason) from None
         if _id(activity.get("actor")) != verified.owner_actor_uri:
             raise Refused(401, "the key's owner is not the activity's actor")
@@ -152,7 +159,8 @@ def _follow(activity: dict, actor: keys.ActorKey) -> None:
     if not actor.inbox:
         raise Refused(400, "the actor has no inbox")
     pending = settings.KIJI_FEDIVERSE_APPROVE_FOLLOWERS
-    host = urlsplit(actor.owner).hostname or ""
+    # `host[:port]` as in a WebFinger handle: the port only when it is not the default.
+    host = keys.origin(actor.owner).partition("://")[2]
     follower, _ = Follower.objects.update_or_create(
         actor_uri=actor.owner,
         defaults={
@@ -235,6 +243,9 @@ def _update(activity: dict, actor: keys.ActorKey) -> None:
 
 def _delete(activity: dict, actor: keys.ActorKey) -> None:
     object_id = _id(activity.get("object"))
+    if object_id == actor.owner:
+        actors.forget(actor.owner)  # the account itself was deleted
+        return
     if keys.origin(object_id) != keys.origin(actor.owner):
         raise Refused(400, "the object is not on the actor's origin")
     replies.delete_note(object_id=object_id, actor_uri=actor.owner)

@@ -1,5 +1,8 @@
 """A post's permalink answers ActivityPub clients with the Article, browsers with the page.
 
+A comment's permalink does the same for the author's answers sent to the
+fediverse (the Note, fediverse/answers.py); browsers get its usual redirect.
+
 Placed before `pagecache.pages.PageCacheMiddleware`: a request asking for
 ActivityPub JSON is answered here and never reaches the page cache, so the
 cache (whose key does not hold the Accept header) never stores or serves JSON
@@ -14,9 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from fediverse import views
+from fediverse import answers, views
 
 POST_VIEW_NAME = "blog:post"
+# What answers ActivityPub clients at each negotiated page.
+OBJECT_VIEWS = {POST_VIEW_NAME: views.post_object, "comments:permalink": answers.note_response}
 AS_PROFILE = "https://www.w3.org/ns/activitystreams"
 
 
@@ -55,12 +60,12 @@ def wants_activity_json(request: HttpRequest) -> bool:
     return activity > 0 and activity > html
 
 
-def _is_post_page(request: HttpRequest):
+def _object_page(request: HttpRequest):
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    return match if match.view_name == POST_VIEW_NAME else None
+    return match if match.view_name in OBJECT_VIEWS else None
 
 
 class ActivityPubMiddleware:
@@ -70,11 +75,11 @@ class ActivityPubMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not settings.KIJI_FEDIVERSE_ENABLED:
             return self.get_response(request)
-        match = _is_post_page(request)
+        match = _object_page(request)
         if match is None:
             return self.get_response(request)
         if wants_activity_json(request):
-            response = views.post_object(request, **match.kwargs)
+            response = OBJECT_VIEWS[match.view_name](request, **match.kwargs)
         else:
             response = self.get_response(request)
         patch_vary_headers(response, ["Accept"])

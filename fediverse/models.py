@@ -286,3 +286,64 @@ class SentArticle(models.Model):
 
     def __str__(self) -> str:
         return self.object_id
+
+
+class Avatar(models.Model):
+    """A fediverse commenter's picture as Kiji serves it (KIJI_FEDIVERSE_AVATARS=proxy).
+
+    Fetched once from `source_url` in the background and made anew: a small
+    square PNG without any metadata, kept here in the database so that
+    deleting the row (personal data, a deleted account) deletes the picture.
+    An empty `image` records a picture that could not be used: nothing is shown.
+    """
+
+    actor_uri = models.URLField(_("actor"), max_length=2000, unique=True)
+    source_url = models.URLField(_("fetched from"), max_length=2000)
+    image = models.BinaryField(_("image"), blank=True, editable=False)
+    # sha256 of `image` (empty when there is none): its address, so it is cached for good.
+    digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    fetched_at = models.DateTimeField(_("fetched"), auto_now=True)
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        verbose_name = _("avatar")
+        verbose_name_plural = _("avatars")
+
+    def __str__(self) -> str:
+        return self.actor_uri
+
+
+class SentNote(models.Model):
+    """The author's reply to a fediverse reply, as the fediverse knows it (fediverse/answers.py).
+
+    Sent with Create to the person answered (and followers), updated on edits,
+    withdrawn with Delete; a Tombstone stays for its id. Where it went and the
+    mention it carries are kept, so an edit or a withdrawal fetches nothing.
+    """
+
+    comment = models.OneToOneField(
+        "comments.Comment",
+        verbose_name=_("comment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fediverse_note",
+    )
+    object_id = models.URLField(_("object"), max_length=2000, unique=True)
+    in_reply_to = models.URLField(_("in reply to"), max_length=2000)
+    actor_uri = models.URLField(_("answered actor"), max_length=2000)
+    profile_url = models.URLField(_("profile"), max_length=2000, blank=True)
+    mention = models.CharField(_("mention"), max_length=300)
+    inbox = models.URLField(_("inbox"), max_length=2000)
+    # A hash of the Note last sent: a save that changes nothing sends nothing.
+    digest = models.CharField(max_length=64, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("sent reply")
+        verbose_name_plural = _("sent replies")
+
+    def __str__(self) -> str:
+        return self.object_id

@@ -9,7 +9,8 @@ author like any comment. The Note's HTML becomes plain text with each link's
 address written out, and the comment renders that text as it renders every
 reader's (`comments.markup`). Update edits the comment (an approved one waits
 again when its text changed, unless `KIJI_FEDIVERSE_REAPPROVE_EDITS` is
-False); Delete removes it.
+False); Delete removes it, and a Delete of the account itself removes all of
+its replies (`delete_actor_notes`, through fediverse/actors.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -103,9 +104,10 @@ def note_text(html: str) -> str:
 
 
 def _local_path(url: str) -> str | None:
+    """The path of one of our URLs, decoded as Django resolves it ("%E7%A7%8B" -> "秋")."""
     if keys.origin(url) != keys.origin(settings.KIJI_SITE_URL):
         return None
-    return urlsplit(url).path
+    return unquote(urlsplit(url).path)
 
 
 def find_target(url: str) -> tuple[Post, Comment | None] | None:
@@ -126,7 +128,7 @@ def find_target(url: str) -> tuple[Post, Comment | None] | None:
         return None
     if match.view_name == "blog:post":
         for post in Post.objects.published().filter(slug=match.kwargs["slug"]):
-            if post.get_absolute_url() == path:
+            if unquote(post.get_absolute_url()) == path:
                 return post, None
     elif match.view_name == "comments:permalink":
         comment = (
@@ -238,3 +240,14 @@ def delete_note(*, object_id: str, actor_uri: str) -> bool:
         return False
     stored.comment.delete()
     return True
+
+
+@transaction.atomic
+def delete_actor_notes(actor_uri: str) -> int:
+    """Remove every comment an actor's Notes became (a deleted account), as `delete_note` does."""
+    found = RemoteReply.objects.select_related("comment").filter(actor_uri=actor_uri)
+    n = 0
+    for stored in found.order_by("pk"):
+        stored.comment.delete()
+        n += 1
+    return n

@@ -6,7 +6,8 @@ scheduled post's task is queued for its publish time when the queue can defer
 work; otherwise `manage.py send_fediverse_due` (cron) picks it up. Posts
 unpublished in bulk (`PostQuerySet.unpublish()`, which sends no model
 signals) are found through `blog.signals.content_changed`. A deleted post is
-withdrawn in its own transaction.
+withdrawn in its own transaction. The author's answers to fediverse replies
+have their own receivers (fediverse/answers.py), connected from here too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django_tasks import default_task_backend
 
 from blog.models import Post
 from blog.signals import content_changed
-from fediverse import publishing
+from fediverse import answers, publishing
 from fediverse.models import SentArticle
 from fediverse.publishing import publish_post
 
@@ -66,3 +67,4 @@ def connect() -> None:
     post_save.connect(post_saved, sender=Post, dispatch_uid="fediverse_post_saved")
     pre_delete.connect(post_deleted, sender=Post, dispatch_uid="fediverse_post_deleted")
     content_changed.connect(posts_changed, dispatch_uid="fediverse_posts_changed")
+    answers.connect()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fediverse import views
+from fediverse import avatars, views
 
 app_name = "fediverse"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("fediverse/outbox", views.outbox, name="outbox"),
     path("fediverse/followers", views.followers, name="followers"),
     path("fediverse/posts/<int:post_id>/replies", views.replies, name="replies"),
+    path("fediverse/avatars/<slug:digest>.png", avatars.serve, name="avatar"),
 ]

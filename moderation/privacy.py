@@ -24,7 +24,18 @@ A model with an email address joins the requests by registering a
         anonymised={"author_name": anonymous_name, "author_url": "", ...},
     ))
 
-Values in `anonymised` are constants or callables taking the item.
+Values in `anonymised` are constants or callables taking the item. A source
+with nothing in `anonymised` (and no `after_anonymise`) is exported and
+deleted but left as it is when its person is anonymised.
+
+A person may be named by something else than an email address (a fediverse
+actor's URI, say). The app that knows such names registers a resolver in its
+`AppConfig.ready()`, which gives the email addresses that person's items
+carry (`privacy.register_identifier(...)`; None when the value is not a name
+it reads), and a source may find its items by the name itself
+(`PersonalData.identified_by`, a callable returning a `Q` or None). Every
+request then takes either (`export`, `anonymise`, `delete`); `addresses()`
+is None for a value that is neither.
 """
 
 from __future__ import annotations
@@ -35,7 +46,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,13 +65,45 @@ class PersonalData:
     anonymised: dict[str, Any] = field(default_factory=dict)
     # Run on each item after its fields were anonymised, before it is saved.
     after_anonymise: Callable[[models.Model], None] | None = None
+    # Finds items by a name that is not an email address (see the module doc).
+    identified_by: Callable[[str], Q | None] | None = None
 
 
 _sources: dict[str, PersonalData] = {}
+_identifiers: dict[str, Callable[[str], list[str] | None]] = {}
 
 
 def register(source: PersonalData) -> None:
     _sources[source.key] = source
+
+
+def register_identifier(key: str, addresses: Callable[[str], list[str] | None]) -> None:
+    """Let requests name a person by something else than an email address (module doc)."""
+    _identifiers[key] = addresses
+
+
+def is_email(value: str) -> bool:
+    try:
+        validate_email(value.strip())
+    except ValidationError:
+        return False
+    return True
+
+
+def addresses(identifier: str) -> list[str] | None:
+    """The email addresses the items of the person `identifier` names carry.
+
+    `identifier` itself for an email address; what a registered resolver says
+    for another kind of name; None when nothing reads it.
+    """
+    identifier = identifier.strip()
+    if is_email(identifier):
+        return [identifier]
+    for resolve in _identifiers.values():
+        found = resolve(identifier)
+        if found is not None:
+            return found
+    return None
 
 
 def sources() -> list[PersonalData]:
@@ -109,10 +155,17 @@ def _erase_login_attempts(cutoff, dry_run: bool) -> int:
 # Requests
 
 
-def _matching(source: PersonalData, email: str) -> models.QuerySet:
-    return source.model._default_manager.filter(
-        **{f"{source.email_field}__iexact": email.strip()}
-    ).order_by("pk")
+def _matching(source: PersonalData, identifier: str) -> models.QuerySet:
+    identifier = identifier.strip()
+    condition = Q()
+    if source.email_field:
+        for address in addresses(identifier) or []:
+            condition |= Q(**{f"{source.email_field}__iexact": address})
+    if source.identified_by is not None:
+        condition |= source.identified_by(identifier) or Q()
+    manager = source.model._default_manager
+    # An empty condition would match every item.
+    return (manager.filter(condition) if condition else manager.none()).order_by("pk")
 
 
 def _plain(value: Any) -> Any:
@@ -129,9 +182,10 @@ def count(email: str) -> int:
 
 
 def export(email: str) -> dict:
-    """Everything stored about `email`, ready for `json.dumps`."""
+    """Everything stored about `email` (or another name of a person), ready for `json.dumps`."""
+    identifier = email.strip()
     data: dict[str, Any] = {
-        "email": email.strip(),
+        ("email" if is_email(identifier) else "identifier"): identifier,
         "exported_at": timezone.now().isoformat(),
         "site": settings.KIJI_SITE_URL,
     }
@@ -156,6 +210,8 @@ def anonymise(email: str) -> int:
     email = email.strip()
     n = 0
     for source in sources():
+        if not (source.anonymised or source.after_anonymise):
+            continue
         for item in _matching(source, email).select_for_update():
             for name, value in source.anonymised.items():
                 setattr(item, name, value(item) if callable(value) else value)

@@ -6,7 +6,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from comments import paging, visitor
+from comments import paging, pictures, visitor
 from comments.forms import AuthorReplyForm, CommentForm, form_token_placeholder
 from comments.models import Comment
 from moderation.models import Status
@@ -72,8 +72,10 @@ def _render_section(
     """The section's markup; with `placeholders`, the form token is left for each visitor.
 
     One query whatever the number and depth of the comments (the page's
-    threads are a subquery of it), and for a visitor who sent comments, two
-    more: their comments still waiting, and where the next page starts.
+    threads are a subquery of it), one at most for each app that knows
+    commenters' pictures (`comments.pictures`), and for a visitor who sent
+    comments, two more: their comments still waiting, and where the next page
+    starts.
     """
     per_page = settings.KIJI_COMMENTS_PER_PAGE
     start = (page.number - 1) * per_page
@@ -101,7 +103,9 @@ def _render_section(
     arranged = paging.arrange_threads(comments, [thread_id for _, thread_id in keys])
     # One reverse() for the page, not one a comment.
     reply_url = reverse("comments:reply", kwargs={"comment_id": 0}).replace("/0/", "/{}/")
+    shown_pictures = pictures.pictures_for(arranged)
     for comment in arranged:
+        comment.picture_url = shown_pictures.get(comment.pk, "")
         comment.replyable = post.comments_open and comment.status == Status.APPROVED
         comment.reply_url = reply_url.format(comment.pk) if comment.replyable else ""
         comment.css_class = _css_class(comment)
@@ -139,6 +143,7 @@ _shows = attrgetter(
     "written_by_author",
     "reply_url",
     "css_class",
+    "picture_url",
 )
 
 

@@ -114,6 +114,7 @@ def public_urls(post, draft, category, tag) -> dict[str, list[str]]:
             reverse("fediverse:replies", args=[post.pk]),
             reverse("fediverse:replies", args=[draft.pk]),
         ],
+        "fediverse:avatar": [reverse("fediverse:avatar", args=["0" * 64])],
         "404": ["/no/such/page/", "/2026/99/99/nothing/"],
     }
 

@@ -5,6 +5,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -213,7 +214,8 @@ def test_follow_is_accepted_with_a_signed_accept(
     assert follower.actor_uri == alice.id
     assert follower.status == Follower.Status.ACCEPTED
     assert follower.inbox == alice.inbox
-    assert follower.handle == "@alice@127.0.0.1"
+    # The handle names the server as WebFinger does: with its port, when not the default.
+    assert follower.handle == f"@alice@127.0.0.1:{urlsplit(alice.id).port}"
     posted = [r for r in remote.received if r.method == "POST"]
     assert [r.path for r in posted] == ["/users/alice/inbox"]
     accept = json.loads(posted[0].body)

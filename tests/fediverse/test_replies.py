@@ -72,6 +72,14 @@ def test_a_reply_delivered_twice_is_stored_once(client, remote, inbox):
     assert Comment.objects.count() == RemoteReply.objects.count() == 1
 
 
+def test_a_reply_to_a_post_with_a_japanese_slug_finds_it(client, remote, inbox):
+    """The Note's `inReplyTo` is the percent-encoded permalink, as the Article's id is."""
+    post = make_post("秋の京都旅行")
+    assert "%E7%A7%8B" in activities.object_id(post)
+    _send(client, inbox, remote.actor("alice"), post)
+    assert Comment.objects.get().post == post
+
+
 def test_the_notes_html_becomes_plain_text_with_its_links():
     html = (
         '<p><span class="h-card"><a href="https://blog.example/fediverse/actor" '

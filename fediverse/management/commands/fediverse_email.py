@@ -1,4 +1,7 @@
-"""Print the placeholder address a fediverse actor's comments carry, for `personal_data`."""
+"""Print the placeholder address a fediverse actor's comments carry.
+
+`personal_data` takes the actor URI itself; this shows which address the comment admin lists.
+"""
 
 from django.core.management.base import BaseCommand
 
@@ -7,8 +10,8 @@ from fediverse.replies import fediverse_actor_email
 
 class Command(BaseCommand):
     help = (
-        "Print the address a fediverse commenter's comments carry: "
-        "manage.py personal_data export $(manage.py fediverse_email ACTOR_URI)"
+        "Print the address a fediverse commenter's comments carry (as the comment admin "
+        "shows it); manage.py personal_data takes the actor URI itself."
     )
 
     def add_arguments(self, parser) -> None:

@@ -1,9 +1,7 @@
 import json
 import sys
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
 
 from moderation import privacy
 
@@ -11,23 +9,25 @@ from moderation import privacy
 class Command(BaseCommand):
     help = (
         "Answer a commenter's request about their personal data: export everything stored "
-        "for an email address as JSON, anonymise it (the texts stay, who wrote them goes), "
-        "or delete it."
+        "for an email address (or another name apps register: a fediverse actor's URI) as "
+        "JSON, anonymise it (the texts stay, who wrote them goes), or delete it."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("action", choices=["export", "anonymise", "delete"])
-        parser.add_argument("email")
+        parser.add_argument(
+            "email", metavar="EMAIL_OR_NAME", help="An email address, or a fediverse actor URI."
+        )
         parser.add_argument("--output", help="Write the export to this file (default: stdout).")
         parser.add_argument(
             "--yes", action="store_true", help="Anonymise or delete without asking."
         )
 
     def handle(self, *args, action: str, email: str, output: str | None, yes: bool, **options):
-        try:
-            validate_email(email.strip())
-        except ValidationError:
-            raise CommandError(f"{email!r} is not an email address.") from None
+        if privacy.addresses(email) is None:
+            raise CommandError(
+                f"{email!r} is not an email address, nor another name of a person Kiji reads."
+            )
         if action == "export":
             text = json.dumps(privacy.export(email), ensure_ascii=False, indent=2)
             if output:
