@@ -8,7 +8,8 @@
     Sent with `post_ids`: the posts concerned, or an empty tuple when the
     change may show anywhere, and `discussion_only=True` when only the
     comments or pings of those posts changed (nothing else on any page).
-    Sent at once, inside the change's transaction when there is one. The page cache (`pagecache`) listens to it.
+    Sent at once, inside the change's transaction when there is one. The
+    page cache (`pagecache`) listens to it.
 
 Code that changes what readers see with `QuerySet.update()` or `bulk_create()`
 (which send no model signals) sends `content_changed` itself.
