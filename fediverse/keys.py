@@ -1,7 +1,8 @@
 """Remote ActivityPub documents: strict JSON, and the actors' public keys.
 
 Every document comes through `trackbacks.fetcher.fetch` (the one SSRF-safe
-fetcher, with its address, port, redirect, size and time caps). Documents are
+fetcher, with its address, port, redirect, size and time caps), signed with
+the blog's key. Documents are
 read as plain JSON: no JSON-LD context is ever fetched or expanded. A key is
 cached (Django's cache) by its id with what the inbox needs of its owner; a
 signature that fails with a cached key gets one fresh fetch (key rotation).
@@ -17,6 +18,8 @@ from urllib.parse import urldefrag, urlsplit
 from django.conf import settings
 from django.core.cache import cache
 
+from fediverse import activities, signing
+from fediverse.models import ActorKey as BlogKey
 from trackbacks.fetcher import FetchError, fetch
 
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
@@ -69,8 +72,19 @@ def load_json(data: bytes, *, max_depth: int = MAX_DEPTH) -> dict:
 
 def fetch_document(url: str) -> dict:
     """GET an ActivityStreams document; it must answer from `url`'s own origin with its id."""
+    # Signed as the blog: servers in Mastodon's secure mode (authorized fetch)
+    # answer nothing else, and the others ignore the signature.
+    headers = {"Accept": ACCEPT}
+    headers |= signing.sign(
+        "GET",
+        url,
+        headers,
+        None,
+        key_id=activities.key_id(),
+        private_key_pem=BlogKey.current().private_key_pem,
+    )
     try:
-        response = fetch(url, headers={"Accept": ACCEPT}, max_redirects=0)
+        response = fetch(url, headers=headers, max_redirects=0)
     except FetchError as exc:
         raise DocumentError(str(exc)) from exc
     if not response.ok or response.truncated:

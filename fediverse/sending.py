@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
-from fediverse import activities, signatures
+from fediverse import activities, signing
 from fediverse.models import ActorKey, Delivery, Instance
 from trackbacks import fetcher
 
@@ -67,7 +67,7 @@ def _post(delivery: Delivery) -> fetcher.FetchResponse:
     }
     key = ActorKey.current()
     headers.update(
-        signatures.sign(
+        signing.sign(
             "POST",
             delivery.inbox,
             headers,

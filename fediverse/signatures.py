@@ -20,13 +20,10 @@ fetched again once when a signature fails, for rotated keys).
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import urlsplit
+from email.utils import parsedate_to_datetime
 
 import http_message_signatures as hms
 from cryptography.exceptions import InvalidSignature
@@ -36,6 +33,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from fediverse import keys
+from fediverse.signing import body_digest, signing_string
 
 CAVAGE_HEADERS = ("(request-target)", "host", "date", "digest")
 _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
@@ -57,72 +55,6 @@ class Verified:
 
 
 # Signing
-
-
-def body_digest(body: bytes) -> str:
-    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
-
-
-def _request_target(method: str, url: str) -> str:
-    parts = urlsplit(url)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    return f"{method.lower()} {target}"
-
-
-def _signing_string(names: list[str], method: str, url: str, headers: dict[str, str]) -> str:
-    lower = {name.lower(): value for name, value in headers.items()}
-    lines = []
-    for name in names:
-        if name == "(request-target)":
-            lines.append(f"(request-target): {_request_target(method, url)}")
-        else:
-            lines.append(f"{name}: {lower[name].strip()}")
-    return "\n".join(lines)
-
-
-@functools.lru_cache(maxsize=4)
-def _private_key(private_key_pem: str) -> rsa.RSAPrivateKey:
-    """The blog's key, read (and checked, which costs tens of ms) once per process."""
-    return serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-
-
-def sign(
-    method: str,
-    url: str,
-    headers: dict,
-    body: bytes | None,
-    *,
-    key_id: str,
-    private_key_pem: str,
-) -> dict:
-    """The headers to add to a request so that Mastodon believes it (draft-cavage rsa-sha256).
-
-    `headers` may already hold `Date` or `Host`; those are signed as given.
-    """
-    given = {name.lower(): value for name, value in (headers or {}).items()}
-    added = {
-        "Host": given.get("host") or urlsplit(url).netloc,
-        "Date": given.get("date") or format_datetime(datetime.now(UTC), usegmt=True),
-    }
-    names = ["(request-target)", "host", "date"]
-    if body is not None:
-        added["Digest"] = body_digest(body)
-        names.append("digest")
-    key = _private_key(private_key_pem)
-    signed = key.sign(
-        _signing_string(names, method, url, added).encode(), padding.PKCS1v15(), hashes.SHA256()
-    )
-    added["Signature"] = ",".join(
-        (
-            f'keyId="{key_id}"',
-            'algorithm="rsa-sha256"',
-            f'headers="{" ".join(names)}"',
-            f'signature="{base64.b64encode(signed).decode("ascii")}"',
-        )
-    )
-    return added
 
 
 # Verifying
@@ -211,7 +143,7 @@ def _verify_cavage(request: HttpRequest, header: str) -> Verified:
     except ValueError:
         raise SignatureRefused("the signature is not base64") from None
     url = request.get_full_path()
-    text = _signing_string(names, request.method, url, values).encode()
+    text = signing_string(names, request.method, url, values).encode()
 
     def check(actor: keys.ActorKey) -> bool:
         try:

@@ -2,7 +2,7 @@
 
 `RemoteServer.actor("alice")` publishes an actor document with a fresh RSA
 key; `actor.post(client, path, activity)` sends it to our inbox signed with
-our own `fediverse.signatures.sign()`, as Mastodon would.
+our own `fediverse.signing.sign()`, as Mastodon would.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from fediverse import activities
-from fediverse.signatures import sign
+from fediverse.signing import sign
 from tests.trackbacks.conftest import WebServer
 
 ACTIVITIES = Path(__file__).parent / "activities"

@@ -15,7 +15,7 @@ from django.urls import reverse
 from comments.models import Comment
 from fediverse import activities
 from fediverse.models import ActorKey, Block, Follower, Reaction, RemoteReply
-from fediverse.signatures import _signing_string
+from fediverse.signing import signing_string
 from tests.factories import make_post
 from tests.fediverse.remote import serve
 
@@ -191,12 +191,12 @@ def test_a_key_on_a_private_address_is_refused(client, remote, inbox, settings):
 # Follows
 
 
-def _verify_our_signature(received) -> None:
+def _verify_our_signature(received, *, covers=("(request-target)", "host", "date", "digest")):
     params = dict(re.findall(r'(\w+)="([^"]*)"', received.headers["Signature"]))
     assert params["keyId"] == activities.key_id()
     names = params["headers"].split()
-    assert names == ["(request-target)", "host", "date", "digest"]
-    text = _signing_string(names, received.method, received.path, received.headers)
+    assert names == list(covers)
+    text = signing_string(names, received.method, received.path, received.headers)
     public = serialization.load_pem_public_key(ActorKey.current().public_key_pem.encode())
     public.verify(
         base64.b64decode(params["signature"]), text.encode(), padding.PKCS1v15(), hashes.SHA256()
@@ -223,6 +223,18 @@ def test_follow_is_accepted_with_a_signed_accept(
     assert accept["actor"] == activities.actor_id()
     assert accept["object"]["id"] == follow["id"]
     _verify_our_signature(posted[0])
+
+
+def test_the_key_is_fetched_with_a_signed_get_as_secure_mode_servers_require(
+    client, remote, inbox
+):
+    alice = remote.actor("alice")
+
+    assert alice.post(client, inbox, alice.activity("follow")).status_code == 202
+
+    fetched = [r for r in remote.received if r.method == "GET"]
+    assert [r.path for r in fetched] == ["/users/alice"]
+    _verify_our_signature(fetched[0], covers=("(request-target)", "host", "date"))
 
 
 def test_follow_waits_when_the_author_approves_followers(

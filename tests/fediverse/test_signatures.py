@@ -9,7 +9,8 @@ import pytest
 from django.test import RequestFactory
 
 from fediverse import keys
-from fediverse.signatures import SignatureRefused, body_digest, sign, verify
+from fediverse.signatures import SignatureRefused, verify
+from fediverse.signing import body_digest, sign
 from tests.fediverse.remote import AP, serve
 
 pytestmark = pytest.mark.django_db

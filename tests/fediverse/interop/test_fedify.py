@@ -244,7 +244,7 @@ def running_peer(cafile: Path, log_path: Path, port: int = 0):
     """Start peer.mjs on 127.0.0.1 (trusting `cafile`); stop it on leaving."""
     log = open(log_path, "a+")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        ["node", str(PEER / "peer.mjs"), "--port", str(port)],
+        ["node", str(PEER / "peer.mjs"), "--port", str(port), "--authorized-fetch"],
         cwd=PEER,
         env={**os.environ, "NODE_EXTRA_CA_CERTS": str(cafile)},
         stdout=subprocess.PIPE,
@@ -459,6 +459,13 @@ def test_both_sides_refuse_unsigned_activities(kiji, fedify, certificate):
         urllib.request.urlopen(request, context=context, timeout=10)
     assert refused.value.code == 401
     assert not Follower.objects.exists()
+
+    # Alice's server runs in secure mode: her key only to signed fetches, such as
+    # Kiji's (which the scenario above needs to verify anything she sends).
+    unsigned_get = urllib.request.Request(alice, headers={"Accept": "application/activity+json"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned_get, timeout=10)
+    assert refused.value.code == 401
 
 
 def test_a_rotated_key_is_fetched_again(kiji, certificate, tmp_path, _peer_installed):

@@ -19,7 +19,8 @@
 // Every send goes out at once (no queue), so a control call answers after the other
 // server answered; a refused delivery answers 502 with Fedify's error.
 //
-// Usage: node peer.mjs [--port N]   (0, the default, picks a free port). The first line
+// Usage: node peer.mjs [--port N] [--authorized-fetch]   (port 0, the default, picks a free
+// port; --authorized-fetch answers alice's actor document to signed requests only). The first line
 // on stdout is {"url": "http://127.0.0.1:N"} once the server listens.
 
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -49,7 +50,13 @@ import { configure, getConsoleSink } from "@logtape/logtape";
 
 const HOST = "127.0.0.1";
 const USER = "alice";
-const { values: args } = parseArgs({ options: { port: { type: "string", default: "0" } } });
+const { values: args } = parseArgs({
+  options: {
+    port: { type: "string", default: "0" },
+    // Mastodon's secure mode: alice's actor document only to signed requests.
+    "authorized-fetch": { type: "boolean", default: false },
+  },
+});
 
 // Fedify's warnings and errors (a refused signature, a document it cannot parse) go to
 // stderr, which the test keeps in the peer's log.
@@ -99,7 +106,8 @@ federation
       assertionMethods: keys.map((pair) => pair.multikey),
     });
   })
-  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === USER ? keyPairs : []));
+  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === USER ? keyPairs : []))
+  .authorize((_ctx, _identifier, signedKey) => !args["authorized-fetch"] || signedKey != null);
 
 federation.setFollowersDispatcher("/users/{identifier}/followers", () => ({ items: [] }));
 
