@@ -225,9 +225,7 @@ def test_follow_is_accepted_with_a_signed_accept(
     _verify_our_signature(posted[0])
 
 
-def test_the_key_is_fetched_with_a_signed_get_as_secure_mode_servers_require(
-    client, remote, inbox
-):
+def test_the_key_is_fetched_with_a_signed_get_as_secure_mode_servers_require(client, remote, inbox):
     alice = remote.actor("alice")
 
     assert alice.post(client, inbox, alice.activity("follow")).status_code == 202
