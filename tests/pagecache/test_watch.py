@@ -7,6 +7,7 @@ says why these cases are all there is to prove.
 
 import os
 import pickle
+import re
 import shutil
 import socket
 import subprocess
@@ -292,3 +293,69 @@ def test_an_announcement_not_yet_read_by_the_watcher_already_counts(
     finally:
         may_read.set()
     wait_until(lambda: watcher.state()[0] and watcher.state()[1]["generation"] == "elsewhere")
+
+
+@pytest.mark.servers
+def test_two_app_servers_hear_each_other_and_their_hits_ask_redis_nothing(redis_server, tmp_path):
+    """Two gunicorn servers on one Redis: a change through one is on the other at once."""
+    from tests.test_shared_state import (
+        Browser,
+        hidden,
+        log_in,
+        migrate_and_seed,
+        server_env,
+        start_server,
+        wait_for,
+    )
+    from tests.test_shared_state import (
+        free_port as port,
+    )
+
+    env = server_env(tmp_path / "db.sqlite3", f"redis://127.0.0.1:{redis_server.port}/0")
+    post_url = migrate_and_seed(env)
+    first, second = (f"http://127.0.0.1:{n}" for n in (port(), port()))
+    processes = [start_server(env, int(server.rsplit(":", 1)[1])) for server in (first, second)]
+    try:
+        for server in (first, second):
+            wait_for(server + "/robots.txt")
+        reader = Browser()
+        same_host = {"Host": "127.0.0.1"}  # behind one proxy
+
+        def page(server):
+            status, headers, body = reader.request(server + post_url, headers=same_host)
+            assert status == 200
+            return headers["X-Page-Cache"], body
+
+        for server in (first, second, first, second):
+            page(server)
+
+        def hits_without_reads(server) -> bool:
+            redis_server.reset()
+            return [page(server)[0] for _ in range(5)] == ["hit"] * 5 and redis_server.reads() == 0
+
+        wait_until(lambda: hits_without_reads(second), seconds=10)
+
+        editor = Browser()
+        log_in(editor, first)
+        _, _, desk = editor.request(first + "/admin/comments/comment/?q=Approved+on+one+server")
+        comment_id = re.search(r'name="_selected_action" value="(\d+)"', desk).group(1)
+        status, _, _ = editor.request(
+            first + "/admin/comments/comment/",
+            {
+                "csrfmiddlewaretoken": hidden(desk, "csrfmiddlewaretoken"),
+                "action": "approve",
+                "_selected_action": comment_id,
+            },
+        )
+        assert status == 302
+
+        status, body = page(second)
+        assert status in ("miss", "wait")
+        assert "Approved on one server, seen on the other" in body
+        wait_until(lambda: hits_without_reads(second), seconds=10)
+        assert "Approved on one server, seen on the other" in page(first)[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
