@@ -97,7 +97,11 @@ def main() -> None:
         }
         status = []
         start = time.perf_counter()
-        b"".join(application(environ, lambda s, headers, exc=None: status.append(s)))
+        response = application(environ, lambda s, headers, exc=None: status.append(s))
+        b"".join(response)
+        # As gunicorn does: closing the response ends the request, and with it the
+        # database connection (SQLite keeps none), so each request opens its own.
+        response.close()
         elapsed = time.perf_counter() - start
         if not status[0].startswith("200"):
             sys.exit(f"{args.path} answered {status[0]}")

@@ -25,16 +25,7 @@ spelling of it to one canonical address (`canonical_page_query`).
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import (
-    Count,
-    Expression,
-    IntegerField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Expression, F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
 _count_builders: dict[str, tuple[Callable[[], QuerySet], str]] = {}
@@ -70,15 +61,17 @@ def count_templates() -> dict[str, str]:
 def count_annotations() -> dict[str, Expression]:
     annotations = {}
     for name, (approved_items, distinct) in _count_builders.items():
+        # SQL's COUNT as a plain function, not Django's aggregate: the subquery
+        # needs no GROUP BY, counts 0 for a post without items (never NULL),
+        # and is cheaper to build for every page that lists posts.
+        template = "COUNT(DISTINCT %(expressions)s)" if distinct else "COUNT(%(expressions)s)"
         counted = (
             approved_items()
             .filter(post=OuterRef("pk"))
             .order_by()
-            .values("post")
-            .annotate(n=Count(distinct, distinct=True) if distinct else Count("pk"))
-            .values("n")
+            .values(n=Func(F(distinct or "pk"), template=template, output_field=IntegerField()))
         )
-        annotations[name] = Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+        annotations[name] = Subquery(counted, output_field=IntegerField())
     return annotations
 
 

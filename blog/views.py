@@ -1,10 +1,7 @@
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
@@ -18,6 +15,7 @@ from django.views.generic import (
 
 from blog import discussion
 from blog.models import Category, Post, Tag
+from blog.months import month_counts
 
 
 class PublishedPostsMixin:
@@ -159,18 +157,6 @@ class ArchiveIndexView(TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(months=month_counts(), **kwargs)
-
-
-def month_counts() -> list[dict]:
-    """Every month with published posts, newest first, with its count (one query)."""
-    return list(
-        Post.objects.published()
-        .annotate(month=TruncMonth("published_at", tzinfo=timezone.get_current_timezone()))
-        .order_by()
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
-    )
 
 
 class SearchView(PublishedPostsMixin, ListView):

@@ -4,18 +4,19 @@ from datetime import date, datetime
 
 from django import template
 from django.core.signals import setting_changed
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from blog import caching, discussion
 from blog.models import Category, Post
-from blog.views import month_counts
+from blog.months import month_counts
 
 register = template.Library()
 
@@ -43,16 +44,26 @@ def blog_sidebar(context) -> SafeString:
 
 
 def _sidebar_lists() -> dict:
+    # A count per category from its own index range, not a join over every post.
+    published = (
+        Post.objects.published()
+        .filter(category=OuterRef("pk"))
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     categories = (
-        Category.objects.annotate(
-            post_count=Count("posts", filter=Q(posts__in=Post.objects.published()))
-        )
-        .filter(post_count__gt=0)
+        Category.objects.annotate(post_count=Subquery(published))
+        .only("name", "slug")
         .order_by("name")
     )
     return {
         "categories": [
-            {"name": c.name, "url": c.get_absolute_url(), "count": c.post_count} for c in categories
+            {"name": c.name, "url": c.get_absolute_url(), "count": c.post_count}
+            for c in categories
+            # Here, not in SQL, where the count would be made twice.
+            if c.post_count
         ],
         "months": [
             {
@@ -137,6 +148,22 @@ def local_date(value: date | datetime | None, format_string: str = "DATE_FORMAT"
         return _formatted(moment, value, format_string, get_language())
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def time_element(value: datetime | None, format_string: str = "DATE_FORMAT") -> SafeString:
+    """`<time>` for `value`: `{% time_element post.published_at "DATE_FORMAT" %}`.
+
+    The same markup as `<time datetime="{{ value|local_date:'c' }}">` with
+    `{{ value|local_date:format_string }}` inside, at about half the cost in
+    a loop (one tag where there were two filtered variables).
+    """
+    value = timezone.template_localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        local_date(value, "c"),
+        local_date(value, format_string),
+    )
 
 
 @functools.lru_cache(maxsize=8192)

@@ -219,8 +219,8 @@ def test_index_takes_a_fixed_number_of_queries(client, django_assert_num_queries
     for _ in range(n_posts):
         make_post(category=category, tags=[tag])
 
-    # posts page + count, tags prefetch, sidebar categories and months
-    with django_assert_num_queries(5):
+    # posts page + count, tags prefetch, sidebar categories, months' span and months
+    with django_assert_num_queries(6):
         client.get("/")
 
 
@@ -229,9 +229,9 @@ def test_post_page_takes_a_fixed_number_of_queries(client, django_assert_num_que
     category = make_category()
     posts = [make_post(category=category) for _ in range(n_posts)]
 
-    # post, tags, previous, next, related, sidebar categories and months, comments, pings,
-    # and the featured image (media: none here)
-    with django_assert_num_queries(10):
+    # post, tags, previous, next, related, sidebar categories, months' span and months,
+    # comments, pings, and the featured image (media: none here)
+    with django_assert_num_queries(11):
         client.get(posts[n_posts // 2].get_absolute_url())
 
 

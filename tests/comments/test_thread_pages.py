@@ -259,8 +259,8 @@ def test_every_page_of_a_long_thread_takes_the_same_queries(
     post = make_post(category=make_category())
     thread(post, 300)
 
-    # As on any post page: the blog's 7, its featured image, one page of comments, the pings.
-    with django_assert_num_queries(10):
+    # As on any post page: the blog's 8, its featured image, one page of comments, the pings.
+    with django_assert_num_queries(11):
         assert client.get(post.get_absolute_url() + query).status_code == 200
 
 

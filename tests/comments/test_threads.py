@@ -163,8 +163,8 @@ def test_a_page_of_deep_threads_takes_the_same_queries_whatever_their_number(
     post = make_post(category=make_category())
     build_threads(post, threads=threads, depth=3, replies=2)  # 5 comments a thread: 300 at 60
 
-    # As on any post page: the blog's 7, its featured image, one page of comments, the pings.
-    with django_assert_num_queries(10):
+    # As on any post page: the blog's 8, its featured image, one page of comments, the pings.
+    with django_assert_num_queries(11):
         response = client.get(post.get_absolute_url())
     assert response.status_code == 200
 

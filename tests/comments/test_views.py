@@ -323,9 +323,9 @@ def test_post_page_takes_the_same_queries_whatever_the_number_of_comments(
     )
     Comment.objects.filter(post=post).start_threads()
 
-    # The blog's 7 (post with its comment and ping counts, tags, previous, next,
-    # related, sidebar x2) + its featured image + one page of comments + the pings.
-    with django_assert_num_queries(10):
+    # The blog's 8 (post with its comment and ping counts, tags, previous, next,
+    # related, sidebar x3) + its featured image + one page of comments + the pings.
+    with django_assert_num_queries(11):
         response = client.get(post.get_absolute_url())
     assert response.content.decode().count('class="comment"') == min(n_comments, 100)
 
