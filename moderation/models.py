@@ -44,6 +44,17 @@ class ModeratedQuerySet(models.QuerySet):
         """Items readers may see: approved, on a post readers may see."""
         return self.approved().filter(post__in=Post.objects.published())
 
+    def public_on(self, post: Post) -> ModeratedQuerySet:
+        """`public()` for one post whose rule is asked here, once, not in SQL.
+
+        `public()` makes the database list every published post (SQLite does,
+        for each use of the queryset); a page about one post knows whether
+        readers may see it.
+        """
+        if not post.is_published():
+            return self.none()
+        return self.approved().filter(post=post)
+
     def in_moderation(self) -> ModeratedQuerySet:
         """Items waiting for the author's decision."""
         return self.filter(status=Status.PENDING)

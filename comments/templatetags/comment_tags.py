@@ -79,13 +79,7 @@ def _render_section(
     """
     per_page = settings.KIJI_COMMENTS_PER_PAGE
     start = (page.number - 1) * per_page
-    # `public()` for one post, with the post's rule asked once here: in SQL it
-    # would list every published post in each of the query's two subqueries.
-    public = (
-        Comment.objects.approved().filter(post=post)
-        if post.is_published()
-        else Comment.objects.none()
-    )
+    public = Comment.objects.public_on(post)
     comments = list(
         public.filter(thread_id__in=public.page_of_threads(start, start + per_page)).for_display()
     )

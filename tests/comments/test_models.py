@@ -44,6 +44,21 @@ def test_public_is_approved_comments_on_published_posts_only(post):
     assert approved.is_public()
 
 
+def test_public_on_one_post_is_public_for_that_post(post, django_assert_num_queries):
+    approved = make_comment(post)
+    make_comment(post, status=Status.PENDING)
+    make_comment(make_post())
+    draft = make_post(status=Post.Status.DRAFT)
+    make_comment(draft)
+    scheduled = make_post(published_at=timezone.now() + timedelta(days=1))
+    make_comment(scheduled)
+
+    assert list(Comment.objects.public_on(post)) == [approved]
+    with django_assert_num_queries(0):
+        assert list(Comment.objects.public_on(draft)) == []
+        assert list(Comment.objects.public_on(scheduled)) == []
+
+
 def test_approved_is_every_approved_comment_even_on_drafts(post):
     approved = make_comment(post)
     make_comment(post, status=Status.PENDING)

@@ -62,7 +62,7 @@ def trackback_section(context, post) -> SafeString:
 
 
 def _render_section(post, urls: dict) -> SafeString:
-    pings = list(Trackback.objects.public().filter(post=post).for_display())
+    pings = list(Trackback.objects.public_on(post).for_display())
     section = {
         "post": post,
         "pings": pings,
