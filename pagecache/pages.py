@@ -66,8 +66,10 @@ import atexit
 import functools
 import hashlib
 import logging
+import os
 import re
 import secrets
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -95,6 +97,9 @@ from pagecache import csrf_tokens
 from pagecache.watch import GenerationWatcher
 
 STATE_KEY = "kiji:pages:state"
+# How long a generation made inside a transaction is waited for (see `_new_state`).
+UNCOMMITTED_SECONDS = 5
+_HOST = socket.gethostname()
 # The token of the parts pages share (see `remembered_for_this_generation`).
 PARTS_KEY = "kiji:pages:parts"
 CACHEABLE_PARAMS = frozenset({"page"})
@@ -219,9 +224,11 @@ def invalidate_pages(*, discussion_only: bool = False) -> None:
     kept by `remembered_for_this_generation` as they are.
     """
     renew = functools.partial(_new_state, owed=True, keep_parts=discussion_only)
-    renew()
     if transaction.get_connection().in_atomic_block:
+        renew(uncommitted=True)
         transaction.on_commit(renew)
+    else:
+        renew()
 
 
 def _timeout() -> int:
@@ -248,26 +255,70 @@ def _next_timed_change() -> float | None:
     return min(moments).timestamp() if moments else None
 
 
-def _new_state(*, owed: bool = False, keep_parts: bool = False) -> dict:
+def _new_state(*, owed: bool = False, keep_parts: bool = False, uncommitted: bool = False) -> dict:
     """A new generation, stored; if it cannot be and `owed` (a change was made), it is owed.
 
     A generation merely due (or missing) needs no debt: the old one, if the
     cache still has it, says itself that it is due. Unless `keep_parts`, the
     token of the remembered parts is replaced too (`state["parts"]`).
+
+    An `uncommitted` generation is made inside the change's transaction: it
+    says which thread made it, and other requests wait for the generation the
+    commit makes rather than render under it (`_committed`). If the commit
+    never comes (a rollback, a process that died), it is due after
+    `UNCOMMITTED_SECONDS`.
     """
     global _owed_state
+    next_change = _next_timed_change()
+    if uncommitted:
+        deadline = time.time() + UNCOMMITTED_SECONDS
+        next_change = deadline if next_change is None else min(next_change, deadline)
     state = {
         "generation": secrets.token_hex(8),
         "changed_at": int(time.time()),
-        "next_change": _next_timed_change(),
+        "next_change": next_change,
         "parts": None if keep_parts else secrets.token_hex(8),
+        "uncommitted": _this_thread() if uncommitted else None,
     }
     if not _store(state):
         _owed_state = None
     elif owed:
         # Paid with new parts as well: what the debt was for is not known.
-        _owed_state = {**state, "parts": state["parts"] or secrets.token_hex(8)}
+        _owed_state = {
+            **state,
+            "parts": state["parts"] or secrets.token_hex(8),
+            "uncommitted": None,
+        }
     return state
+
+
+def _this_thread() -> str:
+    return f"{_HOST}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _committed(state: dict) -> tuple[dict, bool]:
+    """The generation to render under, and whether a page rendered under it may be stored.
+
+    A generation another thread made inside a transaction that has not
+    committed yet would have its page rendered now and again under the
+    generation the commit makes: wait for that one instead (up to
+    `KIJI_PAGE_CACHE_RENDER_WAIT` seconds). Past the wait, the page is
+    rendered and not stored. The thread that made the change sees its own
+    writes, so it renders under it as under any other.
+    """
+    if not state.get("uncommitted") or state["uncommitted"] == _this_thread():
+        return state, True
+    deadline = time.monotonic() + settings.KIJI_PAGE_CACHE_RENDER_WAIT
+    pause = 0.001
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+        current = cache.get(STATE_KEY)
+        if not _is_current(current):
+            return _new_state(), True
+        if not current.get("uncommitted") or current["uncommitted"] == _this_thread():
+            return current, True
+    return state, False
 
 
 def _store(state: dict) -> list:
@@ -725,7 +776,10 @@ def cached_page(view):
                 patch_cache_control(response, private=True)
             return response
         state, key = miss
-        state = request.kiji_page_cache_fill = _valid(state)
+        state, storable = _committed(_valid(state))
+        if not storable:
+            return view(request, *args, **kwargs)
+        request.kiji_page_cache_fill = state
         entry = _rendered_by_another(request, key, state)
         if entry is not None:
             request.kiji_page_cache_fill = None

@@ -15,6 +15,7 @@ from django.template.backends.django import Template
 from django.utils import timezone
 
 from blog.models import Post
+from pagecache import pages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,3 +125,56 @@ def test_without_a_wait_every_concurrent_miss_renders(
     results = fetch_together(live_server.url + post.get_absolute_url(), 3)
 
     assert [status for status, _ in results] == ["miss"] * 3
+
+
+@pytest.fixture
+def change_begun_in_another_thread():
+    """What a change inside a transaction elsewhere stores first: a generation not committed.
+
+    The thread stays alive through the test, as a thread inside its transaction does
+    (a thread's id may be given to a new thread once it has ended).
+    """
+    made, done = [], threading.Event()
+
+    def change() -> None:
+        made.append(pages._new_state(uncommitted=True))
+        done.wait(30)
+
+    thread = threading.Thread(target=change)
+    thread.start()
+    while not made:
+        time.sleep(0.01)
+    yield made[0]
+    done.set()
+    thread.join()
+
+
+def test_a_miss_during_a_change_waits_for_its_commit_and_renders_once(
+    live_server, page_cache, post, slow_templates, change_begun_in_another_thread
+):
+    slow_templates.seconds = 0
+    committed = []
+    commit = threading.Timer(0.2, lambda: committed.append(pages._new_state()))
+    commit.start()
+
+    with urllib.request.urlopen(live_server.url + post.get_absolute_url(), timeout=30) as response:
+        status, etag = response.headers["X-Page-Cache"], response.headers["ETag"]
+    commit.join()
+
+    assert status == "miss"
+    assert etag.startswith(f'W/"{committed[0]["generation"]}-')  # stored under the commit's
+    assert slow_templates.renders == 1
+
+
+def test_a_change_that_never_commits_is_waited_for_a_moment_then_nothing_is_stored(
+    live_server, settings, page_cache, post, slow_templates, change_begun_in_another_thread
+):
+    settings.KIJI_PAGE_CACHE_RENDER_WAIT = 0.1
+    slow_templates.seconds = 0
+
+    for _ in range(2):
+        with urllib.request.urlopen(live_server.url + post.get_absolute_url()) as response:
+            assert response.status == 200
+            assert "X-Page-Cache" not in response.headers
+            assert "Everyone reads this." in response.read().decode()
+    assert slow_templates.renders == 2

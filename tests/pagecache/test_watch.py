@@ -292,7 +292,12 @@ def test_an_announcement_not_yet_read_by_the_watcher_already_counts(
         assert served(client, post)[0] == "miss"
     finally:
         may_read.set()
-    wait_until(lambda: watcher.state()[0] and watcher.state()[1]["generation"] == "elsewhere")
+
+    def heard() -> bool:
+        vouched, state = watcher.state()
+        return vouched and state["generation"] == "elsewhere"
+
+    wait_until(heard)
 
 
 @pytest.mark.servers
