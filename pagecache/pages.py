@@ -223,12 +223,33 @@ def invalidate_pages(*, discussion_only: bool = False) -> None:
     the comments or pings of posts alone (`discussion_only`) leaves the parts
     kept by `remembered_for_this_generation` as they are.
     """
-    renew = functools.partial(_new_state, owed=True, keep_parts=discussion_only)
-    if transaction.get_connection().in_atomic_block:
-        renew(uncommitted=True)
-        transaction.on_commit(renew)
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _new_state(owed=True, keep_parts=discussion_only)
+        return
+    _new_state(owed=True, keep_parts=discussion_only, uncommitted=True)
+    # One generation for the commit however many changes the transaction made
+    # (approving a comment saves it and raises its post's revision): each one
+    # more would have other processes render the pages again in between.
+    # A renewal registered in a savepoint rolled back since is no longer listed.
+    pending = next(
+        (call for _, call, _ in connection.run_on_commit if isinstance(call, _RenewalAtCommit)),
+        None,
+    )
+    if pending is None:
+        transaction.on_commit(_RenewalAtCommit(keep_parts=discussion_only))
     else:
-        renew()
+        pending.keep_parts = pending.keep_parts and discussion_only
+
+
+class _RenewalAtCommit:
+    """The new generation a transaction's commit makes, for all the changes it made."""
+
+    def __init__(self, *, keep_parts: bool) -> None:
+        self.keep_parts = keep_parts
+
+    def __call__(self) -> None:
+        _new_state(owed=True, keep_parts=self.keep_parts)
 
 
 def _timeout() -> int:

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -669,3 +670,31 @@ def test_fresh_values_replace_every_placeholder_and_leave_lookalikes():
     assert filled(content) == b"<a><1></a> kiji-test-x <22>"
     assert filled(b"nothing") == b"nothing"
     assert filled(b"kiji-test-") == b"kiji-test-"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_makes_one_generation_at_its_commit_however_many_changes(monkeypatch):
+    post = make_post("Committed", category=make_category("Essays"))
+    comment = make_comment(post, status=Status.PENDING)
+    made = []
+    new_state = pagecache._new_state
+
+    def counted(**kwargs):
+        made.append(kwargs)
+        return new_state(**kwargs)
+
+    monkeypatch.setattr(pagecache, "_new_state", counted)
+
+    with transaction.atomic():
+        moderate(comment, status=Status.APPROVED)  # saves it, raises the revision
+        Post.objects.raise_discussion_revision(post.pk)
+    at_commit = [kwargs for kwargs in made if not kwargs.get("uncommitted")]
+    assert at_commit == [{"owed": True, "keep_parts": True}]  # only the discussion changed
+
+    made.clear()
+    with transaction.atomic():
+        Post.objects.raise_discussion_revision(post.pk)
+        post.title = "Renamed"
+        post.save()
+    at_commit = [kwargs for kwargs in made if not kwargs.get("uncommitted")]
+    assert at_commit == [{"owed": True, "keep_parts": False}]
