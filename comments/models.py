@@ -100,6 +100,17 @@ class Comment(ModeratedItem):
         blank=True,
         related_name="replies",
     )
+    # The comment its writer answered. `parent` is where it shows: higher up
+    # once a thread is KIJI_COMMENTS_THREAD_DEPTH deep (see `attach_to`).
+    replying_to = models.ForeignKey(
+        "self",
+        verbose_name=_("answers"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     thread_id = models.BigIntegerField(null=True, blank=True, editable=False)
     thread_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -180,8 +191,10 @@ class Comment(ModeratedItem):
         """Make this comment a reply to `parent`, at most `KIJI_COMMENTS_THREAD_DEPTH` deep.
 
         A reply to a comment at the deepest level answers it from that level
-        (its parent is the deepest comment's parent), as WordPress does.
+        (its parent is the deepest comment's parent), as WordPress does;
+        `replying_to` keeps the comment it answers.
         """
+        self.replying_to = parent
         deepest = max(settings.KIJI_COMMENTS_THREAD_DEPTH, 1) - 1
         while parent.depth >= deepest and parent.parent is not None:
             parent = parent.parent

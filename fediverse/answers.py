@@ -1,15 +1,16 @@
 """The author's answers to fediverse replies go back to the fediverse, as replies.
 
-When the blog's author publishes a comment whose direct parent came from the
-fediverse (it has a `RemoteReply`), Kiji sends a `Create` of a `Note`
-`inReplyTo` that reply to the person who wrote it (their server's shared
-inbox) and to the blog's followers, as Mastodon delivers a public reply. The
-Note's id is the comment's permalink, which answers ActivityPub clients with
-the Note (fediverse/middleware.py, `note_response`). An edit sends `Update`;
-a comment withdrawn from readers (rejected, deleted, its post unpublished)
-sends `Delete`, and its id answers with a Tombstone (410).
+When the blog's author publishes a comment that answers one from the
+fediverse (`Comment.replying_to`, or its parent, has a `RemoteReply`), Kiji
+sends a `Create` of a `Note` `inReplyTo` that reply to the person who wrote
+it (their server's shared inbox) and to the blog's followers, as Mastodon
+delivers a public reply. The Note's id is the comment's permalink, which
+answers ActivityPub clients with the Note (fediverse/middleware.py,
+`note_response`). An edit sends `Update`; a comment withdrawn from readers
+(rejected, deleted, its post unpublished) sends `Delete`, and its id answers
+with a Tombstone (410).
 
-Only the direct parent counts: the Note says what it answers, and an answer
+Only the comment answered counts: the Note says what it answers, and an answer
 to a reader's comment under a fediverse reply answers that reader, who is
 not on the fediverse, not the person above them.
 
@@ -59,9 +60,15 @@ class Recipient:
 
 def answered_reply(comment: Comment) -> RemoteReply | None:
     """The fediverse reply `comment` answers, if it is the author's answer to one."""
-    if not comment.written_by_author or comment.parent_id is None:
+    answered = _answered_id(comment)
+    if not comment.written_by_author or answered is None:
         return None
-    return RemoteReply.objects.filter(comment_id=comment.parent_id).first()
+    return RemoteReply.objects.filter(comment_id=answered).first()
+
+
+def _answered_id(comment: Comment) -> int | None:
+    # The comment it answers, even where threads stop growing deeper.
+    return comment.replying_to_id or comment.parent_id
 
 
 def _mention(username: str, actor_uri: str) -> str:
@@ -241,10 +248,8 @@ def comment_was_published(sender, comment: Comment, **kwargs) -> None:
     """The author's answer is published (at once, or approved again): send it."""
     if not settings.KIJI_FEDIVERSE_ENABLED or not comment.written_by_author:
         return
-    if (
-        comment.parent_id is not None
-        and RemoteReply.objects.filter(comment_id=comment.parent_id).exists()
-    ):
+    answered = _answered_id(comment)
+    if answered is not None and RemoteReply.objects.filter(comment_id=answered).exists():
         _queue([comment.pk])
 
 

@@ -32,8 +32,9 @@ class SubscriptionQuerySet(models.QuerySet):
     def concerning(self, comment) -> SubscriptionQuerySet:
         """Confirmed subscriptions a newly published `comment` is news for."""
         wanted = Q(kind=Subscription.Kind.POST, post_id=comment.post_id)
-        if comment.parent_id is not None:
-            wanted |= Q(kind=Subscription.Kind.REPLIES, comment_id=comment.parent_id)
+        answered = comment.replying_to_id or comment.parent_id
+        if answered is not None:
+            wanted |= Q(kind=Subscription.Kind.REPLIES, comment_id=answered)
         return self.confirmed().filter(wanted)
 
     def asked_recently(self) -> SubscriptionQuerySet:

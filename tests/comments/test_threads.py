@@ -92,6 +92,7 @@ def test_a_reply_deeper_than_the_limit_joins_the_deepest_level(client, post, set
 
     deep = Comment.objects.get(text="Too deep.")
     assert (deep.depth, deep.parent, deep.thread_id) == (2, chain[1], top.pk)
+    assert deep.replying_to == chain[-1]  # what it answers, shown beside it
 
 
 def test_with_a_depth_of_one_every_reply_is_top_level_in_the_thread(client, post, settings):

@@ -94,6 +94,19 @@ def test_the_authors_answer_goes_to_the_person_asked_as_a_reply(
     assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
+def test_an_answer_where_the_thread_is_full_still_goes_to_the_person_asked(
+    fediverse_reply, alice, remote, author, settings, django_capture_on_commit_callbacks
+):
+    settings.KIJI_COMMENTS_THREAD_DEPTH = 1  # every reply shows at the top level of the thread
+    remote.received.clear()
+
+    answer = _answer(author, fediverse_reply, capture=django_capture_on_commit_callbacks)
+
+    assert answer.parent is None and answer.thread_id == fediverse_reply.pk
+    (create,) = _sent(remote)
+    assert create["object"]["inReplyTo"] == alice.id + "/statuses/1"
+
+
 def test_followers_get_the_answer_too_one_request_per_server(
     fediverse_reply, remote, author, django_capture_on_commit_callbacks
 ):

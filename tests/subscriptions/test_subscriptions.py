@@ -323,6 +323,23 @@ def test_a_reply_to_someone_elses_comment_does_not_mail_the_reply_subscriber(pos
     assert len(mails_to("hanako@example.com")) == 1
 
 
+def test_a_reply_at_the_deepest_level_mails_whom_it_answers_not_the_comment_above(
+    post, settings
+):
+    settings.KIJI_COMMENTS_THREAD_DEPTH = 2
+    top = make_comment(post, author_email="jiro@example.com")
+    deepest = reply_to(top, author_email="hanako@example.com")
+    subscribed(post, "jiro@example.com", comment=top)
+    subscribed(post, "hanako@example.com", comment=deepest)
+    mail.outbox.clear()
+
+    answer = reply_to(deepest, author_email="taro@example.com")
+
+    assert answer.parent == top  # shown beside Hanako's comment, the thread being full
+    assert len(mails_to("hanako@example.com")) == 1
+    assert mails_to("jiro@example.com") == []
+
+
 # Unsubscribing
 
 
