@@ -323,9 +323,7 @@ def test_a_reply_to_someone_elses_comment_does_not_mail_the_reply_subscriber(pos
     assert len(mails_to("hanako@example.com")) == 1
 
 
-def test_a_reply_at_the_deepest_level_mails_whom_it_answers_not_the_comment_above(
-    post, settings
-):
+def test_a_reply_at_the_deepest_level_mails_whom_it_answers_not_the_comment_above(post, settings):
     settings.KIJI_COMMENTS_THREAD_DEPTH = 2
     top = make_comment(post, author_email="jiro@example.com")
     deepest = reply_to(top, author_email="hanako@example.com")
