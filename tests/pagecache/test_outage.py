@@ -1,5 +1,6 @@
 """With Redis down, the site runs on the database alone and pages stay exact afterwards."""
 
+import contextlib
 import logging
 import socket
 import threading
@@ -151,8 +152,9 @@ class RefusingRedis(threading.Thread):
             threading.Thread(target=self.answer, args=(connection,), daemon=True).start()
 
     def answer(self, connection: socket.socket) -> None:
+        connection.settimeout(None)  # as the listener: idle clients are no error
         stream = connection.makefile("rb")
-        with connection:
+        with connection, contextlib.suppress(ConnectionError):
             while header := stream.readline():
                 words = [
                     stream.readline() and stream.readline().strip() for _ in range(int(header[1:]))
