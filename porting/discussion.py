@@ -273,9 +273,12 @@ class CommentWriter(ItemWriter):
     def _attach(self, row: Comment, parent: Comment) -> None:
         """Attach a new reply; note the new rows it needs ids from, and its level."""
         row.attach_to(parent)
-        needs = []
-        if row.parent is not None and row.parent.pk is None:
-            needs.append(row.parent)
+        # Where it shows and what it answers (the same, unless the thread is full).
+        needs = [
+            related
+            for related in (row.parent, row.replying_to)
+            if related is not None and related.pk is None
+        ]
         if row.thread_id is None:
             # The thread starts with a new comment: its id is the thread's.
             start = self._thread_starts.get(id(parent), parent)
@@ -293,7 +296,8 @@ class CommentWriter(ItemWriter):
                 start = self._thread_starts.get(id(row))
                 if start is not None:
                     row.thread_id, row.thread_started_at = start.pk, start.created_at
-            # A reply's parent_id is taken from its parent, inserted at an earlier level.
+            # A reply's parent_id and replying_to_id are taken from rows inserted at an
+            # earlier level.
             Comment.objects.bulk_create(levels[level], batch_size=INSERT_BATCH)
         Comment.objects.filter(
             post_id__in={row.post_id for row in rows}, thread_id__isnull=True

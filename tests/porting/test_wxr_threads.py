@@ -122,6 +122,8 @@ def test_replies_keep_their_thread(hanako, tmp_path):
     assert (c["Chie"].parent, c["Chie"].depth) == (c["Ben"], 2)
     # Deeper than allowed: it answers from the deepest level, beside its parent.
     assert (c["Dan"].parent, c["Dan"].depth) == (c["Ben"], 2)
+    assert c["Dan"].replying_to == c["Chie"]  # what it answered on the old blog
+    assert c["Chie"].replying_to == c["Chie"].parent
     for name in ("Ben", "Chie", "Dan"):
         assert (c[name].thread_id, c[name].thread_started_at) == (aiko.pk, aiko.created_at)
     assert aiko.thread_started_at == aiko.created_at
