@@ -540,18 +540,9 @@ def main() -> None:
     processes: list[subprocess.Popen] = []
     try:
         print("Migrating and seeding a small blog ...", flush=True)
-        loadtest.manage(env, "migrate", "--no-input", "-v0")
-        loadtest.manage(env, "collectstatic", "--no-input", "-v0")
-        seeding = subprocess.run(
-            [PYTHON, "bench/seed.py", "--posts", "200", "--comments", "3000", "--popular", "100"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
+        seeded = loadtest.migrate_and_seed(
+            env, "--posts", "200", "--comments", "3000", "--popular", "100"
         )
-        if seeding.returncode:
-            sys.exit(f"seeding failed:\n{seeding.stderr}")
-        seeded = json.loads(seeding.stdout.strip().splitlines()[-1])
 
         child_env = {**env, "CACHE_URL": "locmemcache://inboxes", "ALLOWED_HOSTS": "*"}
         inboxes = subprocess.Popen(

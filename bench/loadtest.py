@@ -165,6 +165,22 @@ def bench_env(workdir: Path, database_url: str, cache_url: str, port: int) -> di
     }
 
 
+def migrate_and_seed(env: dict[str, str], *seed_args: str) -> dict:
+    """Migrate the benchmark's database, collect static files, seed it; what bench/seed.py made."""
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    seeding = subprocess.run(
+        [PYTHON, "bench/seed.py", *seed_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if seeding.returncode:
+        sys.exit(f"seeding failed:\n{seeding.stderr}")
+    return json.loads(seeding.stdout.strip().splitlines()[-1])
+
+
 def manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
@@ -577,18 +593,7 @@ def main() -> None:
     env = bench_env(workdir, database_url, cache_url, port)
 
     print(f"Seeding {args.posts} posts and {args.comments} comments ...", flush=True)
-    manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "collectstatic", "--no-input", "-v0")
-    seeding = subprocess.run(
-        [PYTHON, "bench/seed.py", "--posts", str(args.posts), "--comments", str(args.comments)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if seeding.returncode:
-        sys.exit(f"seeding failed:\n{seeding.stderr}")
-    seeded = json.loads(seeding.stdout.strip().splitlines()[-1])
+    seeded = migrate_and_seed(env, "--posts", str(args.posts), "--comments", str(args.comments))
     print(f"Seeded in {seeded['seconds']} s: {json.dumps(seeded)}", flush=True)
     # More than one a second of the row, so the moderator never runs out.
     make_pending = MAKE_PENDING.format(post_id=seeded["popular_post_id"], n=args.duration + 10)
