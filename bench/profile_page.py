@@ -8,7 +8,10 @@ database, or with --keep for its SQLite file), with production settings and
 the cache at --cache-url. Every request carries a new query string, so the
 page cache never answers and the page is rendered each time, as in the
 benchmark's cold-page-cache row; add --nothing-cached to turn the sidebar,
-section and comment-markup caches off too. Prints the median time per request, then
+section and comment-markup caches off too, or --after-approval to raise the
+post's discussion revision before each request (untimed), as approving one of
+its comments does, so that its comment and TrackBack sections render again
+from the kept markup of each item. Prints the median time per request, then
 the inclusive time per request of each template, each template tag, the
 view and the queries (nested parts are counted in their parents too).
 """
@@ -57,6 +60,7 @@ def main() -> None:
     parser.add_argument("--cache-url", default=loadtest.DEFAULT_REDIS)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--nothing-cached", action="store_true")
+    parser.add_argument("--after-approval", action="store_true")
     parser.add_argument(
         "--functions",
         type=int,
@@ -83,7 +87,19 @@ def main() -> None:
     call_command("collectstatic", "--no-input", verbosity=0)
     application = get_wsgi_application()
 
+    def approve() -> None:
+        from django.db import transaction
+        from django.urls import resolve
+
+        from blog.models import Post
+
+        post = Post.objects.get(slug=resolve(args.path).kwargs["slug"])
+        with transaction.atomic():
+            Post.objects.raise_discussion_revision(post.pk)
+
     def request(number: int) -> float:
+        if args.after_approval:
+            approve()
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": args.path,
@@ -136,7 +152,7 @@ def print_functions(run, args) -> None:
     profile = cProfile.Profile()
     profile.runcall(run)
     out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out).sort_stats("tottime")
+    stats = pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
     stats.print_stats(args.functions)
     print(f"{args.path}, {args.requests} requests (times are totals, not per request)")
     print(out.getvalue().split("\n\n", 1)[-1])

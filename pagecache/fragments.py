@@ -94,9 +94,20 @@ def cached_fragment(
     placeholders where the visitor's own values go (`pagecache.CSRF_PLACEHOLDER`,
     values registered with `pagecache.register_fresh_value`).
     """
+    return mark_safe(with_visitor_values(cached_markup(name, version, render), request))
+
+
+def cached_markup(name: str, version: tuple, render: Callable[[], str]) -> SafeString:
+    """The markup `render()` makes, kept under `name` and `version`, placeholders left in.
+
+    For a part of a larger fragment that changes less often than the rest of
+    it (a post's comment form, say, beside its comments): the larger fragment
+    is then rendered again without rendering this part. `version` is as for
+    `cached_fragment`.
+    """
     seconds = settings.KIJI_ITEM_CACHE_SECONDS
     if seconds <= 0:
-        return mark_safe(with_visitor_values(render(), request))
+        return mark_safe(render())
     key = f"kiji:fragment:{markup_version()}:{name}:{_digest(version)}"
     entry = local_markup.get(key)
     if entry is None:
@@ -106,7 +117,7 @@ def cached_fragment(
             cache.set(key, markup, timeout=seconds)
         entry = {"content": markup}
         local_markup.put(key, entry)
-    return mark_safe(with_visitor_values(entry["content"], request))
+    return mark_safe(entry["content"])
 
 
 def _digest(values: tuple) -> str:

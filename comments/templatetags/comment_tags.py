@@ -11,7 +11,7 @@ from comments.forms import AuthorReplyForm, CommentForm, form_token_placeholder
 from comments.models import Comment
 from moderation.models import Status
 from pagecache import pages
-from pagecache.fragments import cached_fragment, render_each
+from pagecache.fragments import cached_fragment, cached_markup, render_each
 
 register = template.Library()
 
@@ -109,13 +109,6 @@ def _render_section(
         comment.replyable = post.comments_open and comment.status == Status.APPROVED
         comment.reply_url = reply_url.format(comment.pk) if comment.replyable else ""
         comment.css_class = _css_class(comment)
-    form = None
-    if post.comments_open and author is not None:
-        form = AuthorReplyForm(post=post)
-    elif post.comments_open:
-        form = CommentForm(post=post, initial=initial or {})
-        if placeholders:
-            form.initial["form_token"] = form_token_placeholder(post.pk)
     section = {
         "post": post,
         "comments": arranged,
@@ -124,11 +117,34 @@ def _render_section(
         "page": page,
         "page_links": _page_links(post, page),
         "feed_url": reverse("comments:post-feed-atom", kwargs={"post_id": post.pk}),
-        "form": form,
-        "author": author,
-        "csrf_token": csrf_token,
+        "form": _form_markup(post, csrf_token, placeholders, initial, author),
     }
     return mark_safe(get_template("comments/_section.html").render(section))
+
+
+def _form_markup(post, csrf_token, placeholders: bool, initial=None, author=None) -> SafeString:
+    """The post's comment form ("" when comments are closed).
+
+    The blank form a page keeps for every visitor (its tokens left as
+    placeholders) is kept on its own, under the post: approving a comment
+    renders the comments again, not the form.
+    """
+    if not post.comments_open:
+        return SafeString("")
+
+    def render() -> str:
+        if author is not None:
+            form = AuthorReplyForm(post=post)
+        else:
+            form = CommentForm(post=post, initial=initial or {})
+            if placeholders:
+                form.initial["form_token"] = form_token_placeholder(post.pk)
+        context = {"post": post, "form": form, "author": author, "csrf_token": csrf_token}
+        return get_template("comments/_form.html").render(context)
+
+    if placeholders and author is None and not initial:
+        return cached_markup("comment-form", (post.pk,), render)
+    return mark_safe(render())
 
 
 # Everything comments/_comment.html shows of a comment.

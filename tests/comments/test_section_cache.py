@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.template import loader
+from django.template.base import Template
 from django.test import Client
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from trackbacks.models import Trackback
 pytestmark = pytest.mark.django_db
 
 SECTIONS = ("comments/_section.html", "trackbacks/_section.html")
+FORM = "comments/_form.html"
 
 
 @pytest.fixture(autouse=True)
@@ -37,15 +38,15 @@ def _sections_only(settings):
 def renders(monkeypatch):
     """The names of the section templates rendered, in order."""
     names = []
-    template = loader.get_template(SECTIONS[0])
-    original = type(template).render
+    original = Template.render
 
     def counting(self, *args, **kwargs):
-        if self.template.name in SECTIONS:
-            names.append(self.template.name)
+        if self.name in (*SECTIONS, FORM):
+            names.append(self.name)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(template), "render", counting)
+    # Django's own Template: included templates are counted too.
+    monkeypatch.setattr(Template, "render", counting)
     return names
 
 
@@ -72,7 +73,7 @@ def test_sections_render_once_then_are_reused_without_querying(client, post, ren
     with CaptureQueriesContext(connection) as queries:
         second = page(Client(), post)
 
-    assert renders == list(SECTIONS)
+    assert renders == [FORM, *SECTIONS]
     assert not [q for q in queries if q["sql"].startswith('SELECT "comments_comment"."id"')]
     assert not [q for q in queries if q["sql"].startswith('SELECT "trackbacks_trackback"."id"')]
     assert "Second remark." in second and "A reply" in second
@@ -187,6 +188,19 @@ def test_every_change_to_the_pings_shows_on_the_next_request(client, post, chang
         assert "A reply" not in html
 
 
+def test_an_approval_renders_the_comments_again_but_not_the_blank_form(client, post, renders):
+    page(client, post)
+    renders.clear()
+    waiting = make_comment(post, text="Third remark.", status=Status.PENDING)
+    moderate(waiting, status=Status.APPROVED)
+
+    html = page(Client(), post)
+
+    assert "Third remark." in html
+    assert renders == list(SECTIONS)
+    assert 'class="comment-form"' in html
+
+
 def test_a_new_title_and_closed_discussion_show(client, post):
     page(client, post)
     post.title = "A new title"
@@ -266,7 +280,7 @@ def test_sections_can_be_left_out_of_the_cache(client, post, renders, settings):
     page(client, post)
     page(Client(), post)
 
-    assert renders == [*SECTIONS, *SECTIONS]
+    assert renders == [FORM, *SECTIONS] * 2
 
 
 def _without_tokens(html: str) -> str:
