@@ -214,6 +214,8 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["status", "published_at", "id"], name="post_status_pub_idx"),
             models.Index(fields=["category", "status", "published_at"], name="post_cat_pub_idx"),
+            # Lists of posts in any status, newest first (the admin's, its filters' choices).
+            models.Index(fields=["-published_at", "-id"], name="post_pub_idx"),
         ]
 
     def __str__(self) -> str:

@@ -211,3 +211,24 @@ def test_staff_without_permission_cannot_moderate(client, post):
 
     assert response.status_code == 403
     assert Comment.objects.get().status == Status.PENDING
+
+
+def test_the_post_filter_reads_the_newest_posts_by_index_not_every_post(desk, post):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    make_comment(post, status=Status.PENDING)
+    with CaptureQueriesContext(connection) as captured:
+        desk.get(CHANGELIST)
+    choices = next(q["sql"] for q in captured.captured_queries if "EXISTS" in q["sql"])
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {choices}")
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+
+    # Walking an index newest first stops at the fifteenth post with items; a sort
+    # would first check every post on the blog (6 ms of each moderation action on 2,000).
+    assert "USING INDEX post_pub_idx" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
