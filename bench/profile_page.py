@@ -153,7 +153,10 @@ def print_functions(run, args) -> None:
     profile.runcall(run)
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
-    stats.print_stats(args.functions)
+    if os.environ.get("PROFILE_CALLEES"):
+        stats.print_callees(os.environ["PROFILE_CALLEES"])
+    else:
+        stats.print_stats(args.functions)
     print(f"{args.path}, {args.requests} requests (times are totals, not per request)")
     print(out.getvalue().split("\n\n", 1)[-1])
 
