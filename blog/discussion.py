@@ -12,10 +12,11 @@ A count may come with a template that shows it in lists of posts (the
 "3 comments" link under a summary, `{% discussion_counts post %}`), so
 blog's templates name no discussion app.
 
-Each app also raises the post's `discussion_revision`
-(`Post.objects.raise_discussion_revision(post_id)`) in the transaction of
-every change to the items readers see on a post; the post page keeps its
-rendered discussion under it (pagecache/fragments.py).
+Each app also raises the post's `discussion_revision` (for pings, with
+`pings=True`, its `pings_revision`) in the transaction of every change to
+the items readers see on a post (`Post.objects.raise_discussion_revision`);
+the post page keeps each rendered section under its revision
+(pagecache/fragments.py).
 
 The app that pages the discussion on a post page (comments) also registers
 which page a `?page=` value shows, so the post page can send every other

@@ -66,6 +66,10 @@ class Tag(models.Model):
         return reverse("blog:tag", kwargs={"slug": self.slug})
 
 
+# Written only by `PostQuerySet.raise_discussion_revision()`.
+REVISIONS = {"discussion_revision", "pings_revision"}
+
+
 class PostQuerySet(models.QuerySet):
     def published(self) -> "PostQuerySet":
         """Posts a reader may see: published, with a publish date that has come."""
@@ -109,10 +113,12 @@ class PostQuerySet(models.QuerySet):
         published.filter(first_published_at__gt=now).update(first_published_at=None)
         return published.update(status=Post.Status.DRAFT, updated_at=now)
 
-    def raise_discussion_revision(self, *post_ids: int) -> None:
-        """The comments or pings readers see on these posts were approved, edited or withdrawn.
+    def raise_discussion_revision(self, *post_ids: int, pings: bool = False) -> None:
+        """The comments readers see on these posts (or, with `pings`, the pings) changed.
 
-        Call it inside the transaction that makes the change. The update holds
+        Approved, edited or withdrawn. Each has its revision, so that an
+        approved comment does not render the pings again, nor a ping the
+        comments. Call it inside the transaction that makes the change. The update holds
         the posts' rows until the transaction ends, so revisions follow the
         order in which changes commit: a page that read revision N then reads
         the items as they were when N committed, or later. Kept markup is
@@ -121,7 +127,8 @@ class PostQuerySet(models.QuerySet):
         """
         if not post_ids:
             return
-        self.filter(pk__in=post_ids).update(discussion_revision=F("discussion_revision") + 1)
+        field = "pings_revision" if pings else "discussion_revision"
+        self.filter(pk__in=post_ids).update(**{field: F(field) + 1})
         content_changed.send(sender=Post, post_ids=post_ids, discussion_only=True)
 
 
@@ -199,10 +206,12 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # Raised in the transaction of every change to the comments or pings readers
-    # see on the post (`Post.objects.raise_discussion_revision`); the kept markup of its
-    # discussion is filed under it (pagecache/fragments.py).
+    # Raised in the transaction of every change to the comments (and what shows
+    # with them) or to the pings readers see on the post
+    # (`Post.objects.raise_discussion_revision`); the kept markup of each section
+    # is filed under its own (pagecache/fragments.py).
     discussion_revision = models.PositiveBigIntegerField(default=0, editable=False)
+    pings_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -235,12 +244,12 @@ class Post(models.Model):
         if not (self._state.adding or args or kwargs.get("force_insert")) and (
             kwargs.get("update_fields") is None
         ):
-            # Only `raise_discussion_revision()` writes it: saving a post
+            # Only `raise_discussion_revision()` writes them: saving a post
             # loaded before a comment was approved must not put back its old one.
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "discussion_revision"
+                if not field.primary_key and field.name not in REVISIONS
             ]
         super().save(*args, **kwargs)
 

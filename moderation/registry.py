@@ -30,14 +30,20 @@ class Registration:
     # Renders the author's notification (plain text, subject on the first line; context:
     # `item`, `post`, `post_url`, `approve_url`, `spam_url`, `admin_url`, `expires`).
     email_template: str
+    # Whether the items show among a post's pings (its `pings_revision`), not its comments.
+    pings: bool = False
 
 
 _registry: dict[str, Registration] = {}
 
 
-def register(model: type[ModeratedItem], *, email_template: str) -> None:
-    """Register a concrete `ModeratedItem` model (see the module doc)."""
-    _registry[model._meta.label_lower] = Registration(model, email_template)
+def register(model: type[ModeratedItem], *, email_template: str, pings: bool = False) -> None:
+    """Register a concrete `ModeratedItem` model (see the module doc).
+
+    `pings`: its items show among the post's pings, whose markup is kept
+    under a revision of its own (`Post.objects.raise_discussion_revision`).
+    """
+    _registry[model._meta.label_lower] = Registration(model, email_template, pings)
     uid = f"moderation-{model._meta.label_lower}"
     post_save.connect(_shown_item_changed, sender=model, dispatch_uid=uid)
     post_delete.connect(_shown_item_changed, sender=model, dispatch_uid=f"{uid}-delete")
@@ -50,8 +56,9 @@ def _shown_item_changed(sender, instance: ModeratedItem, **kwargs) -> None:
 
 
 def readers_see_a_change(item: ModeratedItem) -> None:
-    """Raise the discussion revision of the post `item` is on, in the current transaction."""
-    Post.objects.raise_discussion_revision(item.post_id)
+    """Raise the revision of what `item` shows in on its post, in the current transaction."""
+    entry = registration(type(item))
+    Post.objects.raise_discussion_revision(item.post_id, pings=entry is not None and entry.pings)
 
 
 def registration(model_or_label: type[models.Model] | str) -> Registration | None:

@@ -15,8 +15,9 @@ is made fresh (pagecache/pages.py), which happens on every change anywhere.
 
 `cached_fragment` keeps a larger part the same way (a post's whole comment
 section, its TrackBack section), under a version its caller reads with the
-post: its `discussion_revision`, which every change to the comments or pings
-readers see on it raises (`Post.objects.raise_discussion_revision`). A fragment is rendered with the
+post: its `discussion_revision` or `pings_revision`, which every change to the
+comments or to the pings readers see on it raises
+(`Post.objects.raise_discussion_revision`). A fragment is rendered with the
 page cache's placeholders for the visitor's own values (CSRF token, form
 token) and gets them filled in when used. Both kinds of markup are also kept
 in each process (`LocalPages`): a key names exactly one rendering, so a

@@ -28,6 +28,7 @@ from blog import markup
 from blog.models import Category, Post, Tag
 from blog.signals import content_changed
 from media.models import PostMedia
+from moderation import registry
 from moderation.models import Status
 from porting import discussion
 from porting.media_import import MediaImporter, MediaOptions, PostBody
@@ -330,11 +331,13 @@ class Importer:
             writer.insert(rows)
         # bulk_create sends no signals: say what readers will see changed.
         existing = {post.pk for _, post, is_new in resolved if not is_new}
-        shown = {
-            row.post_id for _, rows, _ in pending for row in rows if row.status == Status.APPROVED
-        }
-        # Bulk inserts send no model signals: say what readers now see.
-        Post.objects.raise_discussion_revision(*(existing & shown))
+        shown = set()
+        for writer, rows, _ in pending:
+            shown_here = {row.post_id for row in rows if row.status == Status.APPROVED}
+            # Bulk inserts send no model signals: say what readers now see.
+            pings = registry.registration(writer.model).pings
+            Post.objects.raise_discussion_revision(*(existing & shown_here), pings=pings)
+            shown |= shown_here
         if new or shown:
             content_changed.send(sender=Post, post_ids=())
         return part

@@ -15,5 +15,7 @@ class TrackbacksConfig(AppConfig):
         discussion.register_count(
             "trackback_count", Trackback.objects.approved, summary_template="trackbacks/_count.html"
         )
-        registry.register(Trackback, email_template="trackbacks/email/new_trackback.txt")
+        registry.register(
+            Trackback, email_template="trackbacks/email/new_trackback.txt", pings=True
+        )
         signal_handlers.connect()

@@ -166,6 +166,19 @@ def test_saving_a_post_loaded_earlier_keeps_the_newer_revision(client, post):
     assert "Retitled" in html
 
 
+def test_saving_a_post_loaded_earlier_keeps_the_newer_pings_revision(client, post):
+    page(client, post)
+    stale = Post.objects.get(pk=post.pk)
+    ping = Trackback.objects.get(title="A reply")
+    ping.title = "A ping edited after the post was loaded"
+    ping.save()
+
+    stale.body = "A new body."
+    stale.save()
+
+    assert "A ping edited after the post was loaded" in page(Client(), post)
+
+
 @pytest.mark.parametrize("change", ["approved", "deleted", "edited", "unapproved"])
 def test_every_change_to_the_pings_shows_on_the_next_request(client, post, change):
     page(client, post)
@@ -188,7 +201,9 @@ def test_every_change_to_the_pings_shows_on_the_next_request(client, post, chang
         assert "A reply" not in html
 
 
-def test_an_approval_renders_the_comments_again_but_not_the_blank_form(client, post, renders):
+def test_an_approved_comment_renders_the_comments_again_not_the_form_nor_the_pings(
+    client, post, renders
+):
     page(client, post)
     renders.clear()
     waiting = make_comment(post, text="Third remark.", status=Status.PENDING)
@@ -197,8 +212,29 @@ def test_an_approval_renders_the_comments_again_but_not_the_blank_form(client, p
     html = page(Client(), post)
 
     assert "Third remark." in html
-    assert renders == list(SECTIONS)
-    assert 'class="comment-form"' in html
+    assert renders == ["comments/_section.html"]
+    assert 'class="comment-form"' in html and "A reply" in html
+
+
+@pytest.mark.parametrize("change", ["approved", "edited", "deleted"])
+def test_a_changed_ping_renders_the_pings_again_not_the_comments(client, post, renders, change):
+    page(client, post)
+    renders.clear()
+    if change == "approved":
+        ping = make_ping(post, title="Another reply", status=Status.PENDING)
+        moderate(ping, status=Status.APPROVED)
+    elif change == "edited":
+        ping = Trackback.objects.get(title="A reply")
+        ping.title = "Another reply"
+        ping.save()
+    else:
+        Trackback.objects.get(title="A reply").delete()
+
+    html = page(Client(), post)
+
+    assert renders == ["trackbacks/_section.html"]
+    assert ("Another reply" in html) == (change != "deleted")
+    assert "Second remark." in html
 
 
 def test_a_new_title_and_closed_discussion_show(client, post):

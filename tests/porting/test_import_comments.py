@@ -191,11 +191,13 @@ def test_an_import_shows_at_once_on_pages_already_cached(client, yamada, tmp_pat
     import_file(FIXTURES / "spec-example.txt")
     post = Post.objects.get()
     before = client.get(post.get_absolute_url()).content.decode()
-    assert "遅いコメント" not in before
+    assert "遅いコメント" not in before and "遅い言及" not in before
     path = tmp_path / "more.txt"
     path.write_text(
         "NO ENTRY: 1\nDATE: 09/02/2004 10:05:00 AM\n-----\n"
-        "COMMENT:\nAUTHOR: 遅れて\nDATE: 10/01/2004 09:00:00 AM\n遅いコメント\n-----\n--------\n",
+        "COMMENT:\nAUTHOR: 遅れて\nDATE: 10/01/2004 09:00:00 AM\n遅いコメント\n-----\n"
+        "PING:\nTITLE: 遅い言及\nURL: http://example.jp/late\nBLOG NAME: 別のブログ\n"
+        "DATE: 10/02/2004 09:00:00 AM\n言及の抜粋\n-----\n--------\n",
         encoding="utf-8",
     )
 
@@ -203,3 +205,4 @@ def test_an_import_shows_at_once_on_pages_already_cached(client, yamada, tmp_pat
 
     after = client.get(post.get_absolute_url()).content.decode()
     assert "遅いコメント" in after
+    assert "遅い言及" in after

@@ -44,7 +44,7 @@ def trackback_head(context, post) -> dict:
 def trackback_section(context, post) -> SafeString:
     """The post's TrackBack URL and its approved pings (one query whatever their number).
 
-    The section is kept under the post's `discussion_revision` and reused
+    The section is kept under the post's `pings_revision` and reused
     (pagecache/fragments.py), with no query and no rendering, until a change to
     the pings raises it.
     """
@@ -55,7 +55,7 @@ def trackback_section(context, post) -> SafeString:
         post.title,
         post.get_absolute_url(),
         post.pings_open,
-        post.discussion_revision,
+        post.pings_revision,
         *urls.values(),
     )
     return cached_fragment(request, "trackbacks", version, lambda: _render_section(post, urls))
