@@ -104,9 +104,10 @@ def _render_section(
     # One reverse() for the page, not one a comment.
     reply_url = reverse("comments:reply", kwargs={"comment_id": 0}).replace("/0/", "/{}/")
     shown_pictures = pictures.pictures_for(arranged)
+    comments_open = post.comments_open
     for comment in arranged:
         comment.picture_url = shown_pictures.get(comment.pk, "")
-        comment.replyable = post.comments_open and comment.status == Status.APPROVED
+        comment.replyable = comments_open and comment.status == Status.APPROVED
         comment.reply_url = reply_url.format(comment.pk) if comment.replyable else ""
         comment.css_class = _css_class(comment)
     section = {
@@ -114,8 +115,8 @@ def _render_section(
         "comments": arranged,
         "comment_markup": render_each("comments/_comment.html", "comment", arranged, _shows),
         "approved_count": total,
-        "page": page,
-        "page_links": _page_links(post, page),
+        # The same links above and below the comments: rendered once.
+        "pages": _pages_markup(post, page),
         "feed_url": reverse("comments:post-feed-atom", kwargs={"post_id": post.pk}),
         "form": _form_markup(post, csrf_token, placeholders, initial, author),
     }
@@ -182,6 +183,11 @@ def _css_class(comment) -> str:
 
 def _thread_key(comment: Comment) -> tuple:
     return (comment.thread_started_at, comment.thread_id)
+
+
+def _pages_markup(post, page) -> SafeString:
+    context = {"page": page, "page_links": _page_links(post, page)}
+    return mark_safe(get_template("comments/_pages.html").render(context))
 
 
 def _page_links(post, page) -> list[dict]:
