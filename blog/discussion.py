@@ -31,6 +31,8 @@ from django.http import QueryDict
 
 _count_builders: dict[str, tuple[Callable[[], QuerySet], str]] = {}
 _count_templates: dict[str, str] = {}
+# The annotations built for the registrations as they were then.
+_built_counts: tuple[tuple, dict[str, Expression]] = ((), {})
 _page_shown: Callable[[Any, str | None], int] | None = None
 
 
@@ -44,7 +46,8 @@ def register_count(
     """Register `name` as a count annotation of approved items per post.
 
     `approved_items` returns the QuerySet of items readers may see on a post
-    they may see; it must have a `post` foreign key. With `distinct`, the
+    they may see; it must have a `post` foreign key, and must not depend on
+    the moment or the request (the subquery is built once per process). With `distinct`, the
     count is of the field's distinct values (threads, say) instead of items.
     `summary_template`, if given, shows the count under a post in lists
     (context: `post`, `count`).
@@ -60,6 +63,20 @@ def count_templates() -> dict[str, str]:
 
 
 def count_annotations() -> dict[str, Expression]:
+    """Every registered count, as annotations for a query of posts.
+
+    Built once per process: building the subqueries cost a millisecond on
+    every page that shows a post. Reusing them is safe, as annotating resolves
+    a copy of each expression and of its query.
+    """
+    global _built_counts
+    registered = tuple(_count_builders.items())
+    if _built_counts[0] != registered:
+        _built_counts = (registered, _counts())
+    return dict(_built_counts[1])
+
+
+def _counts() -> dict[str, Expression]:
     annotations = {}
     for name, (approved_items, distinct) in _count_builders.items():
         # SQL's COUNT as a plain function, not Django's aggregate: the subquery

@@ -185,6 +185,18 @@ def test_for_listing_annotates_registered_counts_of_public_items():
     assert counts == {post.pk: 2, bare.pk: 0}
 
 
+def test_count_subqueries_are_built_once_and_again_after_a_registration():
+    first = discussion.count_annotations()
+    assert discussion.count_annotations()["comment_count"] is first["comment_count"]
+
+    discussion.register_count("tag_link_count", lambda: Post.tags.through.objects.all())
+    try:
+        assert "tag_link_count" in discussion.count_annotations()
+    finally:
+        discussion._count_builders.pop("tag_link_count")
+    assert discussion.count_annotations().keys() == first.keys()
+
+
 def test_for_listing_takes_a_fixed_number_of_queries(django_assert_num_queries):
     tag = Tag.objects.create(name="t")
     for _ in range(10):
