@@ -162,12 +162,14 @@ class Comment(ModeratedItem):
         return _("%(name)s on %(post)s") % {"name": self.author_name, "post": self.post}
 
     def save(self, *args, **kwargs) -> None:
-        self.text_html = markup.render_comment(self.text)
+        update_fields = kwargs.get("update_fields")
+        # A save of other fields (moderating it, say) leaves the stored markup as it is.
+        if update_fields is None or "text" in update_fields:
+            self.text_html = markup.render_comment(self.text)
         if not self.fingerprint:
             self.fingerprint = fingerprint(
                 post_id=self.post_id, email=self.author_email, text=self.text
             )
-        update_fields = kwargs.get("update_fields")
         if update_fields is not None and "text" in update_fields:
             kwargs["update_fields"] = {*update_fields, "text_html"}
         if self.thread_started_at is None:

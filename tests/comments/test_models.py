@@ -31,6 +31,20 @@ def test_editing_the_text_renders_it_again(post):
     assert Comment.objects.get(pk=comment.pk).text_html == "<p>after</p>"
 
 
+def test_moderating_a_comment_does_not_render_its_text_again(post, monkeypatch):
+    from comments import markup
+    from moderation.services import moderate
+
+    comment = make_comment(post, text="Waiting.", status=Status.PENDING)
+    rendered = []
+    monkeypatch.setattr(markup, "render_comment", lambda text: rendered.append(text) or "")
+
+    moderate(comment, status=Status.APPROVED)
+
+    assert rendered == []
+    assert Comment.objects.get(pk=comment.pk).text_html == "<p>Waiting.</p>"
+
+
 def test_public_is_approved_comments_on_published_posts_only(post):
     approved = make_comment(post)
     for status in (Status.PENDING, Status.REJECTED, Status.SPAM):
