@@ -45,7 +45,9 @@ def moderate(item: ModeratedItem, *, status: str, by=None, reason: str = "") -> 
         reason or _("%(status)s by %(who)s") % {"status": status.label, "who": who}
     )[:255]
     item.save(update_fields=["status", "status_reason", "moderated_at", "moderated_by"])
-    if previous != status and Status.APPROVED in {previous, status}:
+    if previous == Status.APPROVED and status != previous:
+        # Withdrawn. Saving an approved item raised its post's revision already
+        # (`registry`, on post_save); saving one no longer shown did not.
         readers_see_a_change(item)
     if previous != status:
         item_status_changed.send(sender=type(item), item=item, previous=previous)

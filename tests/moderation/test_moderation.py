@@ -68,6 +68,29 @@ def test_not_spam_puts_the_comment_back_to_pending(post, author):
     assert Comment.objects.get(pk=comment.pk).status == Status.PENDING
 
 
+@pytest.mark.parametrize(
+    "before, after, raised",
+    [
+        (Status.PENDING, Status.APPROVED, 1),
+        (Status.APPROVED, Status.REJECTED, 1),
+        (Status.APPROVED, Status.SPAM, 1),
+        (Status.PENDING, Status.SPAM, 0),
+        (Status.APPROVED, Status.APPROVED, 1),  # saved again while shown: edited, say
+    ],
+)
+def test_moderate_raises_the_posts_revision_once_for_a_change_readers_see(
+    post, before, after, raised
+):
+    from blog.models import Post
+
+    comment = make_comment(post, status=before)
+    revision = Post.objects.get(pk=post.pk).discussion_revision
+
+    moderate(comment, status=after)
+
+    assert Post.objects.get(pk=post.pk).discussion_revision == revision + raised
+
+
 def test_moderate_refuses_an_unknown_status(post):
     with pytest.raises(ValueError):
         moderate(make_comment(post), status="published")
