@@ -66,12 +66,12 @@ def main() -> None:
 
     import django
     from django.core.cache import caches
-    from django.core.wsgi import get_wsgi_application
+    from config.wsgi import application as _application
 
     django.setup()
     from pagecache import pages
 
-    application = get_wsgi_application()
+    application = _application
     hit(application, args.url)
     hit(application, args.url)
     watcher = pages.generation_watcher()

@@ -1,9 +1,16 @@
-"""WSGI entry point: `gunicorn config.wsgi`."""
+"""WSGI entry point: `gunicorn config.wsgi`.
+
+Django's handler, with page-cache hits held by this process answered first
+(pagecache/wsgi.py).
+"""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from pagecache.wsgi import PageCacheHandler  # noqa: E402 (needs the apps loaded)
+
+application = PageCacheHandler()

@@ -495,12 +495,41 @@ def settings_version() -> str:
 @receiver(setting_changed)
 def _settings_changed(**kwargs) -> None:
     settings_version.cache_clear()
+    _page_keys.clear()
 
 
 def _page_key(request: HttpRequest) -> str:
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"kiji:page:{settings_version()}:{get_language()}:{digest}"
+    """The page's key: its address as Django reads it, the settings and the language.
+
+    Remembered by what it is made of, as the request gives it: a hit need not
+    check the host, build the address and hash it each time. A host Django
+    refuses raises DisallowedHost, and is never remembered.
+    """
+    meta = request.META
+    made_of = (
+        request.scheme,
+        meta.get("HTTP_X_FORWARDED_HOST"),
+        meta.get("HTTP_HOST"),
+        meta.get("SERVER_NAME"),
+        meta.get("SERVER_PORT"),
+        request.path,
+        meta.get("QUERY_STRING"),
+        get_language(),
+    )
+    key = _page_keys.get(made_of)
+    if key is None:
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+        key = f"kiji:page:{settings_version()}:{made_of[-1]}:{digest}"
+        if len(_page_keys) >= PAGE_KEYS_REMEMBERED:
+            _page_keys.clear()
+        _page_keys[made_of] = key
+    return key
+
+
+# Keys of the pages last asked for (`_page_key`); emptied when full or when settings change.
+PAGE_KEYS_REMEMBERED = 4096
+_page_keys: dict[tuple, str] = {}
 
 
 def _is_storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -619,6 +648,21 @@ def _local_size_changed(setting: str, value, **kwargs) -> None:
         local_pages.max_bytes = value * 1024
 
 
+def vouched_state(local: dict) -> dict | None:
+    """The current generation, if this process's watcher vouches that `local` is of it.
+
+    No network: None when there is no watcher, when it cannot vouch now, or
+    when the copy is of another generation (then the shared cache decides).
+    """
+    watcher = generation_watcher()
+    if watcher is None:
+        return None
+    vouched, state = watcher.state()
+    if vouched and _is_current(state) and local["generation"] == state["generation"]:
+        return state
+    return None
+
+
 def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
     """The current generation and the page stored under it: one round trip if possible.
 
@@ -627,11 +671,9 @@ def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
     """
     local = local_pages.get(key)
     if local is not None:
-        watcher = generation_watcher()
-        if watcher is not None:
-            vouched, state = watcher.state()
-            if vouched and _is_current(state) and local["generation"] == state["generation"]:
-                return state, local
+        state = vouched_state(local)
+        if state is not None:
+            return state, local
         state = cache.get(STATE_KEY)
         if _is_current(state) and local["generation"] == state["generation"]:
             return state, local
@@ -649,6 +691,10 @@ def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
 
 class PageCacheMiddleware:
     """Answer anonymous readers from the page cache before the rest of the stack runs.
+
+    (A hit on this process's own copy, vouched for by the generation watcher,
+    is answered earlier still, by `pagecache.wsgi.PageCacheHandler` with this
+    middleware's `serve()`.)
 
     Placed right after SecurityMiddleware and WhiteNoise: a hit costs one
     cache round trip and the visitor's CSRF token, and no session, URL
@@ -672,7 +718,7 @@ class PageCacheMiddleware:
         key = _page_key(request)
         state, entry = _shared_state_and_entry(key)
         if entry is not None:
-            return self._serve(request, entry)
+            return self.serve(request, entry)
         request.kiji_page_cache_miss = (state, key)
         try:
             response = self.get_response(request)
@@ -694,7 +740,8 @@ class PageCacheMiddleware:
                 # After storing: a request waiting for this render finds the page or no lock.
                 cache.delete(lock)
 
-    def _serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
+    def serve(self, request: HttpRequest, entry: dict) -> HttpResponse:
+        """`entry`, a stored page current for this request, with the visitor's own values."""
         prepared = _prepared(entry)
         response = _headers_of(entry)
         response[CACHE_STATUS_HEADER] = "hit"
