@@ -66,6 +66,7 @@ def main() -> None:
 
     import django
     from django.core.cache import caches
+
     from config.wsgi import application as _application
 
     django.setup()
