@@ -509,6 +509,7 @@ def _page_key(request: HttpRequest) -> str:
     made_of = (
         request.scheme,
         meta.get("HTTP_X_FORWARDED_HOST"),
+        meta.get("HTTP_X_FORWARDED_PORT"),
         meta.get("HTTP_HOST"),
         meta.get("SERVER_NAME"),
         meta.get("SERVER_PORT"),
