@@ -10,8 +10,10 @@ page cache never answers and the page is rendered each time, as in the
 benchmark's cold-page-cache row; add --nothing-cached to turn the sidebar,
 section and comment-markup caches off too, or --after-approval to raise the
 post's discussion revision before each request (untimed), as approving one of
-its comments does, so that its comment and TrackBack sections render again
-from the kept markup of each item. Prints the median time per request, then
+its comments does, and to ask for the page itself (no query string): it is
+rendered for the page cache, as after an approval, with the rest of the post
+page kept and its comment section rendered again from the kept markup of each
+item. Prints the median time per request, then
 the inclusive time per request of each template, each template tag, the
 view and the queries (nested parts are counted in their parents too).
 """
@@ -103,7 +105,10 @@ def main() -> None:
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": args.path,
-            "QUERY_STRING": f"profile={number}",
+            # After an approval, the page itself: rendered for the page cache as
+            # readers' first request after a commit has it, the rest of the post
+            # page kept from before.
+            "QUERY_STRING": "" if args.after_approval else f"profile={number}",
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "HTTP_HOST": "127.0.0.1:8000",

@@ -9,10 +9,16 @@ everything is computed every time.
   parts that show none).
 - `markup_version()`: a token that changes with the code that renders markup
   (templates, settings, translations), to put in the names of kept markup.
+- `remember_page_markup(request, name, render)`: markup of `request`'s page
+  that shows no comment or ping (all of a post page but its conversation),
+  kept as `remember` keeps values, but only while the page is rendered for
+  every reader alike (the page cache will store it); rendered otherwise.
 """
 
 from collections.abc import Callable
 from typing import TypeVar
+
+from django.http import HttpRequest
 
 T = TypeVar("T")
 
@@ -25,13 +31,21 @@ def _no_version() -> str:
     return ""
 
 
+def _render(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
+    return render()
+
+
 _remember: Callable = _compute
 _markup_version: Callable[[], str] = _no_version
+_remember_page_markup: Callable = _render
 
 
-def install(*, remember: Callable, markup_version: Callable[[], str]) -> None:
-    global _remember, _markup_version
+def install(
+    *, remember: Callable, markup_version: Callable[[], str], remember_page_markup: Callable
+) -> None:
+    global _remember, _markup_version, _remember_page_markup
     _remember, _markup_version = remember, markup_version
+    _remember_page_markup = remember_page_markup
 
 
 def remember(name: str, compute: Callable[[], T]) -> T:
@@ -40,3 +54,7 @@ def remember(name: str, compute: Callable[[], T]) -> T:
 
 def markup_version() -> str:
     return _markup_version()
+
+
+def remember_page_markup(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
+    return _remember_page_markup(request, name, render)

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.encoding import iri_to_uri
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.generic import (
     DetailView,
@@ -13,7 +15,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from blog import discussion
+from blog import caching, discussion
 from blog.models import Category, Post, Tag
 from blog.months import month_counts
 
@@ -34,6 +36,12 @@ class PublishedPostsMixin:
 
 class PostIndexView(PublishedPostsMixin, ListView):
     template_name = "blog/post_index.html"
+
+
+# Where the post page's conversation goes in the rest of the page. The last
+# one is the slot: what comes from the post's own text or titles comes before
+# it, and would be escaped or stripped of HTML comments anyway.
+CONVERSATION_SLOT = mark_safe("<!--kiji:conversation-->")
 
 
 class PostDetailView(DetailView):
@@ -67,6 +75,35 @@ class PostDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(is_preview=not self.object.is_published(), **kwargs)
+
+    def render_to_response(self, context: dict, **response_kwargs) -> HttpResponse:
+        """The post page, with its conversation rendered apart from the rest.
+
+        The rest of the page shows no comment or ping, so it is kept
+        (`caching.remember_page_markup`) while only the conversation changes:
+        the render after an approval renders the conversation alone.
+        """
+        request = self.request
+        template = settings.KIJI_POST_DISCUSSION_TEMPLATE
+        conversation = render_to_string(template, context, request) if template else ""
+
+        def page() -> str:
+            around = {**context, **self.around_the_post(), "discussion": CONVERSATION_SLOT}
+            return render_to_string(self.get_template_names(), around, request)
+
+        name = f"post-page:{request.build_absolute_uri()}"
+        before, slot, after = caching.remember_page_markup(request, name, page).rpartition(
+            CONVERSATION_SLOT
+        )
+        response = HttpResponse(before + conversation + after if slot else after, **response_kwargs)
+        # As a TemplateResponse has it, for middleware that reads the post
+        # (the linkback headers of trackbacks).
+        response.context_data = context
+        return response
+
+    def around_the_post(self) -> dict:
+        """What the page shows around the post besides its conversation: its neighbours."""
         post = self.object
         related = Post.objects.none()
         if post.category_id:
@@ -76,13 +113,11 @@ class PostDetailView(DetailView):
                 .exclude(pk=post.pk)
                 .only("title", "slug", "published_at")[:10]
             )
-        return super().get_context_data(
-            previous_post=post.get_previous_published(),
-            next_post=post.get_next_published(),
-            related_posts=related,
-            is_preview=not post.is_published(),
-            **kwargs,
-        )
+        return {
+            "previous_post": post.get_previous_published(),
+            "next_post": post.get_next_published(),
+            "related_posts": related,
+        }
 
 
 class CategoryPostsView(PublishedPostsMixin, ListView):

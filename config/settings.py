@@ -249,8 +249,10 @@ KIJI_SITE_AUTHOR = env.str("SITE_AUTHOR", default="Kiji author")
 # Absolute base URL used where no request is at hand (emails, pings sent).
 KIJI_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 KIJI_POSTS_PER_PAGE = env.int("POSTS_PER_PAGE", default=10)
-# The post page: blog/post_detail.html with the conversation filled in under the post.
+# The post page: blog/post_detail.html with what the discussion apps add to its head.
 KIJI_POST_PAGE_TEMPLATE = "post_page.html"
+# The conversation under a post, rendered apart from the rest of its page ("": none).
+KIJI_POST_DISCUSSION_TEMPLATE = "post_discussion.html"
 KIJI_FEED_ITEMS = env.int("FEED_ITEMS", default=20)
 # Comments and pings close this many days after a post is published (0: never).
 KIJI_CLOSE_DISCUSSION_AFTER_DAYS = env.int("CLOSE_DISCUSSION_AFTER_DAYS", default=0)

@@ -47,7 +47,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation.trans_real import all_locale_paths
 
-from pagecache.pages import LocalPages, settings_version, with_visitor_values
+from pagecache.pages import (
+    LocalPages,
+    is_rendering_for_the_cache,
+    remembered_for_this_generation,
+    settings_version,
+    with_visitor_values,
+)
 
 # Markup kept in this process, by key (see the module doc).
 local_markup = LocalPages(settings.KIJI_PAGE_CACHE_LOCAL_KB * 1024)
@@ -119,6 +125,24 @@ def cached_markup(name: str, version: tuple, render: Callable[[], str]) -> SafeS
         entry = {"content": markup}
         local_markup.put(key, entry)
     return mark_safe(entry["content"])
+
+
+def remembered_page_markup(request: HttpRequest, name: str, render: Callable[[], str]) -> str:
+    """`render()`, kept until something other than comments or pings changes, for pages all share.
+
+    For the part of a page that shows no comment or ping (a post page around
+    its conversation), so that the render after an approval renders only the
+    conversation. Kept only while `request`'s page is rendered for the page
+    cache: such a page is the same for every reader and has the cache's
+    placeholders for the visitor's own values; any other (a preview, a visitor
+    with messages or pending comments) is rendered as it is asked for.
+    `name` must tell apart everything besides the language that the markup
+    depends on (the page's address, say).
+    """
+    if not is_rendering_for_the_cache(request):
+        return render()
+    key = f"markup:{markup_version()}:{_digest((name,))}"
+    return remembered_for_this_generation(key, render)
 
 
 def _digest(values: tuple) -> str:

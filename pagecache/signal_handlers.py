@@ -16,8 +16,10 @@ def content_changed_anywhere(sender, post_ids=(), discussion_only=False, **kwarg
 
 def connect() -> None:
     content_changed.connect(content_changed_anywhere, dispatch_uid="pagecache-content-changed")
-    # Blog's sidebar is kept once per page generation, its markup per code version too.
+    # Blog's sidebar and the post page around its conversation are kept while only
+    # comments and pings change, their markup per code version too.
     caching.install(
         remember=pages.remembered_for_this_generation,
         markup_version=fragments.markup_version,
+        remember_page_markup=fragments.remembered_page_markup,
     )

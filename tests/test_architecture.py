@@ -211,10 +211,11 @@ def test_a_template_naming_a_discussion_app_is_reported():
 
 
 @pytest.mark.django_db
-def test_blog_alone_renders_a_post_page_with_empty_discussion_blocks(client, settings):
+def test_blog_alone_renders_a_post_page_with_no_discussion(client, settings):
     from tests.factories import make_post
 
     settings.KIJI_POST_PAGE_TEMPLATE = "blog/post_detail.html"
+    settings.KIJI_POST_DISCUSSION_TEMPLATE = ""
     post = make_post("Alone")
 
     html = client.get(post.get_absolute_url()).content.decode()

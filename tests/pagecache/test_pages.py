@@ -4,9 +4,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
@@ -507,9 +509,13 @@ def test_a_local_copy_is_served_only_while_the_shared_generation_is_its_own(clie
     from django.core.cache import cache
 
     warm(client, post.get_absolute_url())
-    # Another app process invalidates: only the shared state changes, not this
-    # process's copies.
-    cache.set(pagecache.STATE_KEY, {**pagecache.current_state(), "generation": "elsewhere"})
+    # Another app process changes a post: only the shared state (with the
+    # token of the parts pages share) changes, not this process's copies.
+    cache.set(
+        pagecache.STATE_KEY,
+        {**pagecache.current_state(), "generation": "elsewhere", "parts": "elsewhere"},
+    )
+    cache.set(pagecache.PARTS_KEY, "elsewhere")
     Post.objects.filter(pk=post.pk).update(title="Changed through another process")
 
     assert "Changed through another process" in html(client, post.get_absolute_url())
@@ -624,6 +630,88 @@ def test_a_change_other_than_comments_computes_the_sidebar_again(
 
     assert computed == [1]
     assert ("Later</a> (1)" in page) == (change == "time")
+
+
+# The post page around its conversation is kept while only comments and pings change.
+
+
+@pytest.fixture
+def rendered_templates():
+    """The names of the templates rendered from now on."""
+    names = []
+
+    def record(sender, template, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(record)
+    yield names
+    template_rendered.disconnect(record)
+
+
+def test_approving_a_comment_renders_only_the_conversation_again(client, post, rendered_templates):
+    older = make_post("Older neighbour", published_at=post.published_at - timedelta(days=1))
+    comment = make_comment(post, status=Status.PENDING, text="Approved since.")
+    warm(client, post.get_absolute_url())
+    before = html(client, post.get_absolute_url())
+    rendered_templates.clear()
+
+    moderate(comment, status=Status.APPROVED)
+    page = html(client, post.get_absolute_url())
+
+    assert settings.KIJI_POST_DISCUSSION_TEMPLATE in rendered_templates
+    assert settings.KIJI_POST_PAGE_TEMPLATE not in rendered_templates
+    assert "Approved since." in page
+    assert older.get_absolute_url() in page and '">Essays</a> (1)' in page
+    # Around the conversation, the page is the one rendered before.
+    assert before.split('id="comments"')[0] == page.split('id="comments"')[0]
+    assert before.rsplit("</section>", 1)[-1] == page.rsplit("</section>", 1)[-1]
+
+
+@pytest.mark.parametrize("change", ["edit the post", "publish a neighbour", "time"])
+def test_a_change_other_than_comments_renders_the_whole_post_page_again(
+    client, post, rendered_templates, time_machine, change
+):
+    later = timezone.now() + timedelta(hours=2)
+    make_post("Scheduled neighbour", published_at=later)
+    warm(client, post.get_absolute_url())
+    rendered_templates.clear()
+
+    if change == "edit the post":
+        post.title = "Retitled"
+        post.save()
+    elif change == "publish a neighbour":
+        make_post("Published neighbour", published_at=timezone.now())
+    else:
+        time_machine.move_to(later + timedelta(seconds=1))
+    page = html(client, post.get_absolute_url())
+
+    assert settings.KIJI_POST_PAGE_TEMPLATE in rendered_templates
+    expected = {
+        "edit the post": "<h1>Retitled</h1>",
+        "publish a neighbour": "Published neighbour &raquo;",
+        "time": "Scheduled neighbour &raquo;",
+    }
+    assert expected[change] in page
+
+
+def test_a_personal_post_page_is_rendered_whole_not_from_the_kept_part(client, post):
+    warm(client, post.get_absolute_url())
+    visitor = Client()
+    send(visitor, post, text="Sent with a message after it")
+
+    page = html(visitor, post.get_absolute_url())
+
+    assert "Thank you. Your comment is awaiting moderation" in page
+    assert "Thank you." not in html(client, post.get_absolute_url())
+
+
+def test_each_address_of_a_post_page_keeps_its_own_part(client, post, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    warm(client, post.get_absolute_url())
+
+    page = client.get(post.get_absolute_url(), headers={"host": "other.example"})
+
+    assert '<link rel="canonical" href="http://other.example/' in page.content.decode()
 
 
 def form_token(page: str) -> str:
