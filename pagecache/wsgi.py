@@ -19,11 +19,14 @@ middleware above the page cache would treat otherwise:
   cache's own rule), and a Host Django refuses (Django answers 400);
 * with `SECURE_SSL_REDIRECT`, a request that is not secure (it is redirected);
 * a request under `STATIC_URL` (WhiteNoise serves it);
-* a request whose Accept header names JSON: the ActivityPub middleware
-  negotiates those. With the fediverse on, every post page is negotiated
-  (and gets `Vary: Accept`), so no hit is taken here at all;
+* a request whose Accept header names JSON: the ActivityPub middleware may
+  answer it with an ActivityPub object instead of the page;
 * any project whose middleware above the page cache is not one of those
   three: what an unknown middleware does to a hit cannot be done here.
+
+Any other hit goes through the ActivityPub middleware itself (when the
+project has it) on its way out: with the fediverse on, it adds `Vary: Accept`
+to the pages it negotiates, as it does for a hit that goes through Django.
 
 The response is handed to the server as Django's handler hands it, so
 closing it still sends `request_finished`.
@@ -38,6 +41,7 @@ from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
+from django.utils.module_loading import import_string
 
 from pagecache import pages
 
@@ -45,12 +49,9 @@ logger = logging.getLogger(__name__)
 
 PAGE_CACHE = "pagecache.pages.PageCacheMiddleware"
 SECURITY = "django.middleware.security.SecurityMiddleware"
+NEGOTIATION = "fediverse.middleware.ActivityPubMiddleware"
 # Middleware above the page cache whose effect on a hit this module reproduces.
-UNDERSTOOD_ABOVE = {
-    SECURITY,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "fediverse.middleware.ActivityPubMiddleware",
-}
+UNDERSTOOD_ABOVE = {SECURITY, "whitenoise.middleware.WhiteNoiseMiddleware", NEGOTIATION}
 
 
 class PageCacheHandler(WSGIHandler):
@@ -60,6 +61,7 @@ class PageCacheHandler(WSGIHandler):
         super().__init__()
         self.page_cache = None
         self.security = None
+        self.negotiation = None
         middleware = list(settings.MIDDLEWARE)
         if PAGE_CACHE not in middleware:
             return
@@ -72,6 +74,10 @@ class PageCacheHandler(WSGIHandler):
             return
         if SECURITY in above:
             self.security = SecurityMiddleware(_not_called)
+        if NEGOTIATION in above:
+            # Around the hit, as around the page cache: it hands a request that
+            # is not JSON to the hit and adds its Vary header.
+            self.negotiation = import_string(NEGOTIATION)(self._serve_hit)
 
     def __call__(self, environ, start_response):
         response = self.hit(environ) if self.page_cache is not None else None
@@ -92,7 +98,6 @@ class PageCacheHandler(WSGIHandler):
             environ.get("REQUEST_METHOD") != "GET"
             or environ.get("QUERY_STRING")
             or "json" in environ.get("HTTP_ACCEPT", "")
-            or settings.KIJI_FEDIVERSE_ENABLED
             or pages._timeout() <= 0
         ):
             return None
@@ -108,8 +113,12 @@ class PageCacheHandler(WSGIHandler):
         local = pages.local_pages.get(key)
         if local is None or pages.vouched_state(local) is None:
             return None
+        request.kiji_fast_hit = local
         try:
-            response = self.page_cache.serve(request, local)
+            if self.negotiation is not None:
+                response = self.negotiation(request)
+            else:
+                response = self._serve_hit(request)
             if self.security is not None:
                 response = self.security.process_response(request, response)
         except Exception:
@@ -118,6 +127,9 @@ class PageCacheHandler(WSGIHandler):
             return None
         response._resource_closers.append(request.close)
         return response
+
+    def _serve_hit(self, request: WSGIRequest) -> HttpResponse:
+        return self.page_cache.serve(request, request.kiji_fast_hit)
 
 
 def _not_called(request):  # pragma: no cover - the middleware's next layer is never used here

@@ -181,15 +181,34 @@ def test_an_insecure_request_is_redirected_when_the_site_requires_https(app, pos
     assert headers["Location"].startswith("https://")
 
 
-def test_with_the_fediverse_on_posts_are_negotiated_by_django(app, post, settings, cycles):
+def test_with_the_fediverse_on_a_post_hit_is_fast_and_varies_on_accept(app, post, settings, cycles):
     settings.KIJI_FEDIVERSE_ENABLED = True
     warm(app, post)
     cycles.clear()
 
-    headers = call(app, post.get_absolute_url())[1]
+    fast = call(app, post.get_absolute_url())
+    assert cycles == []
+    django = call(WSGIHandler(), post.get_absolute_url())
+
+    assert fast[1]["Vary"] == django[1]["Vary"]
+    assert "Accept" in fast[1]["Vary"].split(", ")
+    assert _without_tokens(fast[3]) == _without_tokens(django[3])
+
+
+def test_with_the_fediverse_on_activitypub_clients_still_get_the_article(
+    app, post, settings, cycles
+):
+    settings.KIJI_FEDIVERSE_ENABLED = True
+    warm(app, post)
+    cycles.clear()
+
+    status, headers, _, body = call(
+        app, post.get_absolute_url(), HTTP_ACCEPT="application/activity+json"
+    )
 
     assert cycles == [post.get_absolute_url()]
-    assert "Accept" in headers["Vary"]
+    assert status == "200 OK" and headers["Content-Type"].startswith("application/activity+json")
+    assert b'"type": "Article"' in body or b'"type":"Article"' in body
 
 
 def test_a_copy_the_watcher_cannot_vouch_for_goes_through_django(app, post, cycles):
