@@ -40,8 +40,17 @@ class PostIndexView(PublishedPostsMixin, ListView):
 
 # Where the post page's conversation goes in the rest of the page. The last
 # one is the slot: what comes from the post's own text or titles comes before
-# it, and would be escaped or stripped of HTML comments anyway.
+# it, and would be escaped or stripped of HTML comments anyway. A page without
+# it is served as rendered and never kept (`_WholePage`).
 CONVERSATION_SLOT = mark_safe("<!--kiji:conversation-->")
+
+
+class _WholePage(Exception):
+    """The post page, rendered without a place for its conversation: not to be kept."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
 
 
 class PostDetailView(DetailView):
@@ -90,13 +99,21 @@ class PostDetailView(DetailView):
 
         def page() -> str:
             around = {**context, **self.around_the_post(), "discussion": CONVERSATION_SLOT}
-            return render_to_string(self.get_template_names(), around, request)
+            markup = render_to_string(self.get_template_names(), around, request)
+            if CONVERSATION_SLOT not in markup:
+                # A post page that shows its conversation some other way (a theme
+                # filling the discussion block itself) must not be kept.
+                raise _WholePage(markup)
+            return markup
 
         name = f"post-page:{request.build_absolute_uri()}"
-        before, slot, after = caching.remember_page_markup(request, name, page).rpartition(
-            CONVERSATION_SLOT
-        )
-        response = HttpResponse(before + conversation + after if slot else after, **response_kwargs)
+        try:
+            kept = caching.remember_page_markup(request, name, page)
+            before, _, after = kept.rpartition(CONVERSATION_SLOT)
+            markup = before + conversation + after
+        except _WholePage as whole:
+            markup = whole.markup
+        response = HttpResponse(markup, **response_kwargs)
         # As a TemplateResponse has it, for middleware that reads the post
         # (the linkback headers of trackbacks).
         response.context_data = context
