@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
 from blog.models import Post
@@ -31,6 +32,9 @@ def _problem(request: HttpRequest, *, status: int, title: str, message: str, pos
     )
 
 
+# Form pages give back what the visitor typed or is remembered by (their email
+# among it): never kept by a cache in front of the site.
+@cache_control(private=True)
 @require_http_methods(["GET", "POST"])
 def comment_post(request: HttpRequest, post_id: int) -> HttpResponse:
     """Receive the comment form: preview, re-show with errors, or store and redirect.
@@ -171,6 +175,7 @@ def _author_reply(request: HttpRequest, post: Post) -> HttpResponse:
     return HttpResponseRedirect(comment.get_thread_url())
 
 
+@cache_control(private=True)
 @require_http_methods(["GET", "HEAD"])
 def comment_reply(request: HttpRequest, comment_id: int) -> HttpResponse:
     """The Reply link without JavaScript: the comment quoted, and the form bound to it.

@@ -841,7 +841,10 @@ def cached_page(view):
         miss = getattr(request, "kiji_page_cache_miss", None)
         if miss is None:
             response = view(request, *args, **kwargs)
-            if _timeout() > 0 and request.method in ("GET", "HEAD") and is_personal(request):
+            # Kept out of caches in front of the site too, whether or not this one
+            # is on: the page may hold the visitor's own comments or their email
+            # in the form.
+            if request.method in ("GET", "HEAD") and is_personal(request):
                 patch_cache_control(response, private=True)
             return response
         state, key = miss

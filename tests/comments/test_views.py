@@ -268,6 +268,18 @@ def test_remember_me_prefills_the_form_next_time(client, post):
     assert 'name="remember" id="id_remember" checked' in form
 
 
+def test_form_pages_with_the_visitors_email_are_private_to_caches_in_front(client, post):
+    comment = make_comment(post, status=Status.APPROVED)
+    send(client, post, name="Yuki", email="yuki@example.com", remember="on")
+
+    reply = client.get(f"/comments/{comment.pk}/reply/")
+    preview = send(client, post, email="yuki@example.com", preview="1")
+
+    for page in (reply, preview):
+        assert 'value="yuki@example.com"' in page.content.decode()
+        assert "private" in page["Cache-Control"]
+
+
 def test_not_ticking_remember_me_forgets(client, post):
     send(client, post, name="Yuki", remember="on")
     send(client, post, name="Yuki", text="again")

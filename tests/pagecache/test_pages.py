@@ -332,6 +332,19 @@ def test_the_pending_visitors_page_is_not_put_into_the_cache(post):
     assert "Pending, rendered first" not in html(Client(), post.get_absolute_url())
 
 
+@pytest.mark.parametrize("page_cache_seconds", [3600, 0])
+def test_a_personal_page_is_private_to_caches_in_front(client, post, settings, page_cache_seconds):
+    settings.KIJI_PAGE_CACHE_SECONDS = page_cache_seconds
+    regular = Client()
+    send(regular, post, name="Remembered Name", email="kept@example.com", remember="on")
+
+    page = regular.get(post.get_absolute_url())
+
+    assert 'value="kept@example.com"' in page.content.decode()
+    assert "private" in page["Cache-Control"]
+    assert "private" not in Client().get(post.get_absolute_url()).get("Cache-Control", "")
+
+
 def test_a_remembered_commenter_gets_their_own_form_not_the_cached_one(client, post):
     warm(client, post.get_absolute_url())
     regular = Client()
