@@ -49,8 +49,7 @@ from django.utils.translation.trans_real import all_locale_paths
 
 from pagecache.pages import (
     LocalPages,
-    is_rendering_for_the_cache,
-    remembered_for_this_generation,
+    remembered_since,
     settings_version,
     with_visitor_values,
 )
@@ -137,12 +136,10 @@ def remembered_page_markup(request: HttpRequest, name: str, render: Callable[[],
     placeholders for the visitor's own values; any other (a preview, a visitor
     with messages or pending comments) is rendered as it is asked for.
     `name` must tell apart everything besides the language that the markup
-    depends on (the page's address, say).
+    depends on (the page's address, say). The markup may be made from what
+    the view read before (`remembered_since`).
     """
-    if not is_rendering_for_the_cache(request):
-        return render()
-    key = f"markup:{markup_version()}:{_digest((name,))}"
-    return remembered_for_this_generation(key, render)
+    return remembered_since(request, f"markup:{markup_version()}:{_digest((name,))}", render)
 
 
 def _digest(values: tuple) -> str:

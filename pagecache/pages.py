@@ -469,6 +469,29 @@ def remembered_for_this_generation(name: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def remembered_since(request: HttpRequest, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` for a page rendered for the cache, kept like `remembered_for_this_generation`.
+
+    For a part made from what the view read before calling this (a post page
+    around its conversation, made from the post the view loaded first): it is
+    labelled with the parts token read with the generation when the page
+    missed, before the view read anything, so a change made while the page
+    renders never has its token on what was read before it. Without such a
+    token (the page is not rendered for the cache, or there was none), it is
+    simply computed.
+    """
+    parts = getattr(request, "kiji_page_cache_parts", None)
+    if parts is None or not is_rendering_for_the_cache(request):
+        return compute()
+    key = f"kiji:part:{settings_version()}:{get_language()}:{name}"
+    stored = cache.get(key)
+    if stored is not None and stored[0] == parts:
+        return stored[1]
+    value = compute()
+    cache.set(key, (parts, value), timeout=_timeout())
+    return value
+
+
 def is_personal(request: HttpRequest) -> bool:
     cookies = request.COOKIES
     names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name, *_personal_cookies}
@@ -664,30 +687,31 @@ def vouched_state(local: dict) -> dict | None:
     return None
 
 
-def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
-    """The current generation and the page stored under it: one round trip if possible.
+def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None, str | None]:
+    """The current generation, its stored page and the parts token: one round trip if possible.
 
-    Either may be None: no generation yet, or one that is due to be replaced
-    (a view making a page renews it), or no current page.
+    Any may be None: no generation yet, or one that is due to be replaced
+    (a view making a page renews it), or no current page. The parts token is
+    read with the generation, before the view reads anything (see
+    `remembered_since`); it is None on a hit, or when there is none.
     """
     local = local_pages.get(key)
     if local is not None:
         state = vouched_state(local)
         if state is not None:
-            return state, local
+            return state, local, None
         state = cache.get(STATE_KEY)
         if _is_current(state) and local["generation"] == state["generation"]:
-            return state, local
-        entry = cache.get(key) if _is_current(state) else None
-    else:
-        found = cache.get_many([STATE_KEY, key])
-        state, entry = found.get(STATE_KEY), found.get(key)
+            return state, local, None
+    # The generation and the parts token, read together (see `remembered_since`).
+    found = cache.get_many([STATE_KEY, PARTS_KEY, key])
+    state, entry = found.get(STATE_KEY), found.get(key)
     if not _is_current(state):
-        return None, None
+        return None, None, None
     if entry is None or entry.get("generation") != state["generation"]:
-        return state, None
+        return state, None, found.get(PARTS_KEY)
     local_pages.put(key, entry)
-    return state, entry
+    return state, entry, None
 
 
 class PageCacheMiddleware:
@@ -717,10 +741,11 @@ class PageCacheMiddleware:
         if _timeout() <= 0 or not _is_cacheable_request(request):
             return self.get_response(request)
         key = _page_key(request)
-        state, entry = _shared_state_and_entry(key)
+        state, entry, parts = _shared_state_and_entry(key)
         if entry is not None:
             return self.serve(request, entry)
         request.kiji_page_cache_miss = (state, key)
+        request.kiji_page_cache_parts = parts
         try:
             response = self.get_response(request)
             if getattr(request, "kiji_page_cache_waited", False):

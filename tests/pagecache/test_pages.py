@@ -707,38 +707,46 @@ def test_a_change_other_than_comments_renders_the_whole_post_page_again(
     assert expected[change] in page
 
 
-def test_a_personal_post_page_is_rendered_whole_not_from_the_kept_part(client, post):
+def test_a_post_edited_while_its_page_renders_is_not_kept_as_it_was(client, post):
     warm(client, post.get_absolute_url())
-    visitor = Client()
-    send(visitor, post, text="Sent with a message after it")
+    make_category("Elsewhere")  # the next request renders the page again
+    edited = []
 
-    page = html(visitor, post.get_absolute_url())
+    def edit_during_render(sender, template, **kwargs):
+        # After the view has loaded the post, before the rest of the page is kept.
+        if template.name == settings.KIJI_POST_DISCUSSION_TEMPLATE and not edited:
+            edited.append(True)
+            changed = Post.objects.get(pk=post.pk)
+            changed.title = "Corrected title"
+            changed.save()
 
-    assert "Thank you. Your comment is awaiting moderation" in page
-    assert "Thank you." not in html(client, post.get_absolute_url())
+    template_rendered.connect(edit_during_render)
+    try:
+        html(client, post.get_absolute_url())
+    finally:
+        template_rendered.disconnect(edit_during_render)
+    comment = make_comment(post, status=Status.PENDING, text="Approved after the edit.")
+    moderate(comment, status=Status.APPROVED)
 
-
-@pytest.mark.parametrize("change", ["approve", "withdraw"])
-def test_a_post_page_showing_its_conversation_itself_is_never_kept(
-    client, post, settings, tmp_path, change
-):
-    # A theme's post page from before the conversation had its own template.
-    (tmp_path / "themed_post_page.html").write_text(
-        '{% extends "post_page.html" %}{% load comment_tags %}'
-        "{% block discussion %}{% comment_section post %}{% endblock discussion %}"
-    )
-    engine = settings.TEMPLATES[0]
-    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
-    settings.KIJI_POST_PAGE_TEMPLATE = "themed_post_page.html"
-    status = Status.PENDING if change == "approve" else Status.APPROVED
-    comment = make_comment(post, status=status, text="Under a themed page.")
-    warm(client, post.get_absolute_url())
-
-    moderate(comment, status=Status.APPROVED if change == "approve" else Status.SPAM)
     page = html(client, post.get_absolute_url())
 
-    assert ("Under a themed page." in page) == (change == "approve")
-    assert page.count('id="comments"') == 1
+    assert edited
+    assert "Approved after the edit." in page
+    assert "<h1>Corrected title</h1>" in page
+
+
+def test_a_personal_post_page_neither_fills_nor_uses_the_kept_part(client, post):
+    visitor = Client()
+    send(visitor, post, text="Sent before anyone read the post")
+    # The visitor's page, with their message, is rendered first ...
+    assert "Thank you. Your comment is awaiting" in html(visitor, post.get_absolute_url())
+    # ... and keeps nothing that others' pages are made around.
+    assert "Thank you." not in html(client, post.get_absolute_url())
+
+    send(visitor, post, text="Sent once the page was kept")
+
+    # Nor is the visitor's page made around the part kept for others.
+    assert "Thank you. Your comment is awaiting" in html(visitor, post.get_absolute_url())
 
 
 def test_each_address_of_a_post_page_keeps_its_own_part(client, post, settings):
