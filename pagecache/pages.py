@@ -454,19 +454,12 @@ def remembered_for_this_generation(name: str, compute: Callable[[], T]) -> T:
     """
     if _timeout() <= 0:
         return compute()
-    key = f"kiji:part:{settings_version()}:{get_language()}:{name}"
+    key = _part_key(name)
     found = cache.get_many([STATE_KEY, PARTS_KEY, key])
     parts = found.get(PARTS_KEY)
     if not _is_current(found.get(STATE_KEY)) or parts is None:
         parts = _new_state()["parts"]
-    stored = found.get(key)
-    if stored is not None and stored[0] == parts:
-        return stored[1]
-    # Labelled with the token read before computing: if a change comes in
-    # between, the new token never serves this value.
-    value = compute()
-    cache.set(key, (parts, value), timeout=_timeout())
-    return value
+    return _labelled(key, parts, found.get(key), compute)
 
 
 def remembered_since(request: HttpRequest, name: str, compute: Callable[[], T]) -> T:
@@ -474,17 +467,30 @@ def remembered_since(request: HttpRequest, name: str, compute: Callable[[], T]) 
 
     For a part made from what the view read before calling this (a post page
     around its conversation, made from the post the view loaded first): it is
-    labelled with the parts token read with the generation when the page
-    missed, before the view read anything, so a change made while the page
-    renders never has its token on what was read before it. Without such a
-    token (the page is not rendered for the cache, or there was none), it is
-    simply computed.
+    labelled with the parts token `cached_page` read just before the view
+    ran, so a change made while the page renders never has its token on what
+    was read before it. A request that waited for another's render reads it
+    after waiting, so a change it waited through is not hidden from it by a
+    part kept before. Without such a token (the page is not rendered for the
+    cache, or there was none), it is simply computed.
     """
     parts = getattr(request, "kiji_page_cache_parts", None)
     if parts is None or not is_rendering_for_the_cache(request):
         return compute()
-    key = f"kiji:part:{settings_version()}:{get_language()}:{name}"
-    stored = cache.get(key)
+    key = _part_key(name)
+    return _labelled(key, parts, cache.get(key), compute)
+
+
+def _part_key(name: str) -> str:
+    return f"kiji:part:{settings_version()}:{get_language()}:{name}"
+
+
+def _labelled(key: str, parts: str, stored: tuple | None, compute: Callable[[], T]) -> T:
+    """The value `stored` under `key` if it has the token `parts`, else `compute()` stored so.
+
+    `parts` must have been read before anything `compute` reads: if a change
+    comes in between, its new token never serves this value.
+    """
     if stored is not None and stored[0] == parts:
         return stored[1]
     value = compute()
@@ -687,31 +693,30 @@ def vouched_state(local: dict) -> dict | None:
     return None
 
 
-def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None, str | None]:
-    """The current generation, its stored page and the parts token: one round trip if possible.
+def _shared_state_and_entry(key: str) -> tuple[dict | None, dict | None]:
+    """The current generation and the page stored under it: one round trip if possible.
 
-    Any may be None: no generation yet, or one that is due to be replaced
-    (a view making a page renews it), or no current page. The parts token is
-    read with the generation, before the view reads anything (see
-    `remembered_since`); it is None on a hit, or when there is none.
+    Either may be None: no generation yet, or one that is due to be replaced
+    (a view making a page renews it), or no current page.
     """
     local = local_pages.get(key)
     if local is not None:
         state = vouched_state(local)
         if state is not None:
-            return state, local, None
+            return state, local
         state = cache.get(STATE_KEY)
         if _is_current(state) and local["generation"] == state["generation"]:
-            return state, local, None
-    # The generation and the parts token, read together (see `remembered_since`).
-    found = cache.get_many([STATE_KEY, PARTS_KEY, key])
-    state, entry = found.get(STATE_KEY), found.get(key)
+            return state, local
+        entry = cache.get(key) if _is_current(state) else None
+    else:
+        found = cache.get_many([STATE_KEY, key])
+        state, entry = found.get(STATE_KEY), found.get(key)
     if not _is_current(state):
-        return None, None, None
+        return None, None
     if entry is None or entry.get("generation") != state["generation"]:
-        return state, None, found.get(PARTS_KEY)
+        return state, None
     local_pages.put(key, entry)
-    return state, entry, None
+    return state, entry
 
 
 class PageCacheMiddleware:
@@ -741,11 +746,10 @@ class PageCacheMiddleware:
         if _timeout() <= 0 or not _is_cacheable_request(request):
             return self.get_response(request)
         key = _page_key(request)
-        state, entry, parts = _shared_state_and_entry(key)
+        state, entry = _shared_state_and_entry(key)
         if entry is not None:
             return self.serve(request, entry)
         request.kiji_page_cache_miss = (state, key)
-        request.kiji_page_cache_parts = parts
         try:
             response = self.get_response(request)
             if getattr(request, "kiji_page_cache_waited", False):
@@ -885,6 +889,8 @@ def cached_page(view):
             response = _headers_of(entry)
             response.content = entry["content"]
             return response
+        # Read last before the view reads anything (see `remembered_since`).
+        request.kiji_page_cache_parts = cache.get(PARTS_KEY)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.has_header("ETag"):
             # A validator for pages whose view set none: the page changes only
