@@ -749,6 +749,29 @@ def test_a_personal_post_page_neither_fills_nor_uses_the_kept_part(client, post)
     assert "Thank you. Your comment is awaiting" in html(visitor, post.get_absolute_url())
 
 
+@pytest.mark.parametrize("change", ["approve", "withdraw"])
+def test_a_post_page_showing_its_conversation_itself_is_never_kept(
+    client, post, settings, tmp_path, change
+):
+    # A theme's post page from before the conversation had its own template.
+    (tmp_path / "themed_post_page.html").write_text(
+        '{% extends "post_page.html" %}{% load comment_tags %}'
+        "{% block discussion %}{% comment_section post %}{% endblock discussion %}"
+    )
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}]
+    settings.KIJI_POST_PAGE_TEMPLATE = "themed_post_page.html"
+    status = Status.PENDING if change == "approve" else Status.APPROVED
+    comment = make_comment(post, status=status, text="Under a themed page.")
+    warm(client, post.get_absolute_url())
+
+    moderate(comment, status=Status.APPROVED if change == "approve" else Status.SPAM)
+    page = html(client, post.get_absolute_url())
+
+    assert ("Under a themed page." in page) == (change == "approve")
+    assert page.count('id="comments"') == 1
+
+
 def test_each_address_of_a_post_page_keeps_its_own_part(client, post, settings):
     settings.ALLOWED_HOSTS = ["testserver", "other.example"]
     warm(client, post.get_absolute_url())
